@@ -1,0 +1,375 @@
+"""The owners' admin for shops, nomenclature, prices and suppliers."""
+
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from reports.admin_export import ExcelExportMixin
+from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
+
+from .admin_mixins import BaseAdmin, DocumentAdminMixin, HistoryAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
+from .choices import Weekday
+from .imports import ImportFileError, nomenclature_export_header, nomenclature_export_rows, nomenclature_import
+from .models import Barcode, Price, PriceChange, PriceChangeLine, PriceZone, Product, ProductGroup, Shop, Supplier
+from .selectors import price_get, price_in_force_subquery, product_ids_matching_code, user_sees_all_shops
+from .services import price_change_cancel, price_change_post
+
+
+@admin.register(PriceZone)
+class PriceZoneAdmin(BaseAdmin):
+    list_display = ["code", "name", "shop_count"]
+    search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(shop_count=Count("shops"))
+
+    @admin.display(description=gettext_lazy("shops"), ordering="shop_count")
+    def shop_count(self, obj):
+        return obj.shop_count
+
+
+@admin.register(Shop)
+class ShopAdmin(ShopScopedAdminMixin, HistoryAdmin):
+    shop_lookup = "pk"
+    list_display = ["code", "name", "format", "city", "address", "time_zone", "price_zone", "negative_stock_allowed", "is_active"]
+    list_display_links = ["code", "name"]
+    list_filter = ["is_active", "format", "city", "price_zone", "negative_stock_allowed"]
+    list_select_related = ["price_zone"]
+    search_fields = ["code", "name", "city", "address"]
+    filter_horizontal = ["managers"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "format", "is_active"]}),
+        (gettext_lazy("Location"), {"fields": ["city", "address", "time_zone", "opening_hours", "latitude", "longitude", "photo"]}),
+        (gettext_lazy("Trading"), {"fields": ["price_zone", "negative_stock_allowed"]}),
+        (gettext_lazy("Access"), {"fields": ["managers"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only those who manage users assign shop managers; a manager edits their shop's details only.
+        if request.user.has_perm("auth.change_user"):
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), "managers", "code", "price_zone"]
+
+    def has_add_permission(self, request):
+        return user_sees_all_shops(request.user) and super().has_add_permission(request)
+
+
+class SubqueryCount(Subquery):
+    """COUNT(*) of a subquery's rows, as one correlated scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+@admin.register(ProductGroup)
+class ProductGroupAdmin(ExcelExportMixin, TreeAdmin):
+    form = movenodeform_factory(ProductGroup)
+    list_display = ["name", "direct_count", "subtree_count"]
+    search_fields = ["name"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        in_subtree = Product.objects.filter(group__path__startswith=OuterRef("path")).values("pk")
+        return super().get_queryset(request).annotate(
+            direct_count=Count("products"), subtree_count=SubqueryCount(in_subtree)
+        )
+
+    @admin.display(description=gettext_lazy("products in the group"), ordering="direct_count")
+    def direct_count(self, obj):
+        return obj.direct_count
+
+    @admin.display(description=gettext_lazy("products with subgroups"), ordering="subtree_count")
+    def subtree_count(self, obj):
+        return obj.subtree_count or 0
+
+
+class GroupFilter(admin.SimpleListFilter):
+    """A group and everything below it."""
+
+    title = gettext_lazy("group")
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        return [(pk, "\u2003" * (depth - 1) + name) for pk, name, depth in ProductGroup.objects.order_by("path").values_list("pk", "name", "depth")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        group = ProductGroup.objects.filter(pk=self.value()).first()
+        if group is None:
+            return queryset.none()
+        return queryset.filter(group__path__startswith=group.path)
+
+
+class PriceZoneFilter(admin.SimpleListFilter):
+    title = gettext_lazy("price zone")
+    parameter_name = "zone"
+
+    def lookups(self, request, model_admin):
+        result = []
+        for zone in PriceZone.objects.all():
+            result.append((str(zone.pk), _("priced in %(zone)s") % {"zone": zone.name}))
+            result.append((f"no-{zone.pk}", _("no price in %(zone)s") % {"zone": zone.name}))
+        return result
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        missing = value.startswith("no-")
+        zone_id = value.removeprefix("no-")
+        if not zone_id.isdigit():
+            return queryset.none()
+        priced = Exists(Price.objects.filter(product=OuterRef("pk"), zone_id=int(zone_id), is_active=True))
+        return queryset.filter(~priced if missing else priced)
+
+
+class BarcodeInline(admin.TabularInline):
+    model = Barcode
+    fields = ["code", "kind"]
+    readonly_fields = ["kind"]
+    extra = 1
+
+
+class PriceInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Price
+    fields = ["zone", "effective_date", "price_amount", "is_active", "price_change"]
+    readonly_fields = fields
+    ordering = ["zone", "-effective_date", "-id"]
+    verbose_name_plural = gettext_lazy("price history")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("zone", "price_change")
+
+
+def _price_column(zone: PriceZone):
+    attr = f"price_zone_{zone.pk}"
+
+    def column(obj):
+        return getattr(obj, attr, None)
+
+    column.short_description = _("Price %(zone)s") % {"zone": zone.code}
+    column.admin_order_field = attr
+    column.__name__ = attr
+    return column
+
+
+class NomenclatureImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
+    price_date = forms.DateField(
+        label=gettext_lazy("prices effective from"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Dry run: only show what would change"), required=False, initial=True
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(HistoryAdmin):
+    list_display_links = ["sku", "name"]
+    list_filter = [GroupFilter, "is_active", "is_weighted", PriceZoneFilter, "unit", "excluded_from_discounts"]
+    list_select_related = ["group"]
+    search_fields = ["sku", "name"]
+    search_help_text = gettext_lazy("Name, SKU, barcode or a scale barcode.")
+    autocomplete_fields = ["group"]
+    inlines = [BarcodeInline, PriceInline]
+    readonly_fields = ["current_prices", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["sku", "name", "group", "unit", "vat_rate", "is_active"]}),
+        (gettext_lazy("Scales and loyalty"), {"fields": ["is_weighted", "plu", "excluded_from_discounts"]}),
+        (gettext_lazy("Prices"), {"fields": ["current_prices"]}),
+        (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    change_list_template = "admin/inventory/product/change_list.html"
+
+    def _zones(self, request) -> list[PriceZone]:
+        if not hasattr(request, "_price_zones"):
+            request._price_zones = list(PriceZone.objects.all())
+        return request._price_zones
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        annotations = {
+            f"price_zone_{zone.pk}": price_in_force_subquery(zone_id=zone.pk, day=today) for zone in self._zones(request)
+        }
+        main_barcode = Subquery(Barcode.objects.filter(product=OuterRef("pk")).order_by("id").values("code")[:1])
+        return super().get_queryset(request).annotate(main_barcode=main_barcode, **annotations)
+
+    def get_list_display(self, request):
+        return [
+            "sku", "name", "group", "unit", "vat_rate", "is_weighted", "plu", "barcode",
+            *[_price_column(zone) for zone in self._zones(request)],
+            "is_active",
+        ]
+
+    @admin.display(description=gettext_lazy("barcode"), ordering="main_barcode")
+    def barcode(self, obj):
+        return getattr(obj, "main_barcode", None)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        ids = product_ids_matching_code(search_term) if search_term else []
+        if ids:
+            results = results | queryset.filter(pk__in=ids)
+        return results, may_have_duplicates
+
+    @admin.display(description=gettext_lazy("prices in force today"))
+    def current_prices(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = []
+        for zone in PriceZone.objects.all():
+            shop = zone.shops.first() or Shop(price_zone=zone)
+            price = price_get(product=obj, shop=shop, at=timezone.localdate())
+            rows.append((zone.name, price if price is not None else "—"))
+        if not rows:
+            return "—"
+        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
+
+    # --- import and export in the import format -----------------------------------------
+    def get_urls(self):
+        return [
+            path("import-xlsx/", self.admin_site.admin_view(self.import_view), name="inventory_product_import"),
+            path("export-nomenclature/", self.admin_site.admin_view(self.export_nomenclature_view),
+                 name="inventory_product_export_nomenclature"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = NomenclatureImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    report = nomenclature_import(
+                        file=form.cleaned_data["file"], actor=request.user,
+                        dry_run=form.cleaned_data["dry_run"], price_date=form.cleaned_data["price_date"],
+                    )
+                except ImportFileError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    if report.applied:
+                        self.message_user(request, _(
+                            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                            "%(prices)d prices set, %(groups)d groups created."
+                        ) % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+                             "prices": report.prices_set, "groups": report.groups_created}, messages.SUCCESS)
+                    elif report.errors:
+                        self.message_user(request, _("The file has %(count)d errors; nothing was imported.") % {
+                            "count": len(report.errors)}, messages.ERROR)
+        else:
+            form = NomenclatureImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import the nomenclature from Excel"),
+            "form": form,
+            "report": report,
+            "changes": [c for c in report.changes if c.action != "unchanged"][:1000] if report else [],
+            "zones": self._zones(request),
+            "export_url": reverse("admin:inventory_product_export_nomenclature"),
+        }
+        return render(request, "admin/inventory/product/import.html", context)
+
+    def export_nomenclature_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        zones = self._zones(request)
+        buffer = io.BytesIO()
+        write_table(
+            buffer,
+            columns=[Column(label=h) for h in nomenclature_export_header(zones)],
+            rows=nomenclature_export_rows(zones=zones, day=timezone.localdate(), queryset=changelist.get_queryset(request)),
+            sheet_title="Nomenclature",
+        )
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="nomenclature-{timezone.localdate():%Y-%m-%d}.xlsx"'
+        return response
+
+
+class PriceChangeLineInline(admin.TabularInline):
+    model = PriceChangeLine
+    autocomplete_fields = ["product"]
+    fields = ["product", "price_amount"]
+    extra = 3
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(DocumentAdminMixin, HistoryAdmin):
+    post_service = staticmethod(price_change_post)
+    cancel_service = staticmethod(price_change_cancel)
+    list_display = ["number", "business_date", "zone", "effective_date", "status", "line_count", "posted_by", "comment"]
+    list_filter = ["status", "zone", "effective_date"]
+    list_select_related = ["zone", "posted_by"]
+    search_fields = ["number", "comment"]
+    fields = ["number", "status", "business_date", "zone", "effective_date", "comment",
+              "created_by", "created_at", "posted_by", "posted_at", "cancelled_by", "cancelled_at"]
+    inlines = [PriceChangeLineInline]
+    actions = ["post_selected", "cancel_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(line_count=Count("lines"))
+
+    @admin.display(description=gettext_lazy("lines"), ordering="line_count")
+    def line_count(self, obj):
+        return obj.line_count
+
+
+@admin.register(Price)
+class PriceAdmin(ReadOnlyAdminMixin, BaseAdmin):
+    list_display = ["product", "zone", "effective_date", "price_amount", "is_active", "price_change"]
+    list_filter = ["zone", "is_active", "effective_date"]
+    list_select_related = ["product", "zone", "price_change"]
+    search_fields = ["product__sku", "product__name"]
+    date_hierarchy = "effective_date"
+
+
+class SupplierForm(forms.ModelForm):
+    order_days = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("order days"), choices=Weekday.choices, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Supplier
+        exclude = ["order_weekdays"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["order_days"].initial = self.instance.order_weekday_list
+
+    def save(self, commit=True):
+        self.instance.order_weekdays = sum(1 << (day - 1) for day in self.cleaned_data.get("order_days") or [])
+        return super().save(commit)
+
+
+@admin.register(Supplier)
+class SupplierAdmin(HistoryAdmin):
+    form = SupplierForm
+    list_display = ["name", "tax_id", "contact_person", "phone", "payment_terms_days", "order_weekdays_display",
+                    "lead_time_days", "min_order_amount", "is_active"]
+    list_filter = ["is_active", "payment_terms_days", "lead_time_days"]
+    search_fields = ["name", "tax_id", "contact_person"]
+    fieldsets = [
+        (None, {"fields": ["name", "tax_id", "is_active"]}),
+        (gettext_lazy("Contacts"), {"fields": ["contact_person", "phone", "email", "address"]}),
+        (gettext_lazy("Terms"), {"fields": ["payment_terms_days", "order_days", "lead_time_days", "min_order_amount"]}),
+        (None, {"fields": ["comment"]}),
+    ]

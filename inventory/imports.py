@@ -1,0 +1,537 @@
+"""Import of the nomenclature (products, groups, barcodes, prices) from Excel.
+
+One sheet, a header row, one product per row, keyed by SKU: a new SKU creates a product,
+a known one updates it. Only the columns present are touched, so a file of `SKU` and
+`Price Z1` changes prices only. Every row is validated against the state the whole file
+would leave (a barcode moved from one product to another in the same file is fine); any
+error means nothing is written, and the report lists every error with its row and column.
+New prices are posted as one price-change document per zone, so price history is kept.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from .barcodes import barcode_classify
+from .choices import Unit
+from .models import Barcode, PriceZone, Product, ProductGroup
+from .money import round_money
+from .selectors import prices_in_force
+from .services import price_change_create_posted
+
+GROUP_SEPARATOR = " / "
+PRICE_PREFIX = "Price "
+
+COL_SKU = "SKU"
+COL_NAME = "Name"
+COL_GROUP = "Group"
+COL_UNIT = "Unit"
+COL_VAT = "VAT rate"
+COL_WEIGHTED = "Weighted"
+COL_PLU = "PLU"
+COL_EXCLUDED = "Excluded from discounts"
+COL_ACTIVE = "Active"
+COL_BARCODES = "Barcodes"
+STANDARD_COLUMNS = [COL_SKU, COL_NAME, COL_GROUP, COL_UNIT, COL_VAT, COL_WEIGHTED, COL_PLU, COL_EXCLUDED, COL_ACTIVE, COL_BARCODES]
+PRODUCT_FIELDS = {
+    COL_NAME: "name",
+    COL_UNIT: "unit",
+    COL_VAT: "vat_rate",
+    COL_WEIGHTED: "is_weighted",
+    COL_PLU: "plu",
+    COL_EXCLUDED: "excluded_from_discounts",
+    COL_ACTIVE: "is_active",
+}
+TRUE_WORDS = {"1", "yes", "y", "true", "да", "д", "иә", "x", "+"}
+FALSE_WORDS = {"0", "no", "n", "false", "нет", "н", "жоқ", "-", ""}
+ACTION_LABELS = {
+    "create": gettext_lazy("create"),
+    "update": gettext_lazy("update"),
+    "unchanged": gettext_lazy("unchanged"),
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class RowChange:
+    row: int
+    sku: str
+    action: str  # create, update, unchanged
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS[self.action])
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    prices_set: int = 0
+    groups_created: int = 0
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(Exception):
+    """The file itself cannot be read (not xlsx, no header, no SKU column)."""
+
+
+# --- cell parsing -------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _decimal(value, *, places: int) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError
+    text = _text(value).replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError from None
+    if not number.is_finite():
+        raise ValueError
+    if number.as_tuple().exponent < -places:  # type: ignore[operator]
+        number = number.quantize(Decimal(1).scaleb(-places))
+    return number
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError
+
+
+def _unit(value) -> str:
+    text = _text(value).lower()
+    for code, label in Unit.choices:
+        if text in {code.lower(), str(label).lower()}:
+            return code
+    raise ValueError
+
+
+# --- the import ---------------------------------------------------------------------------
+
+
+def _group_index() -> dict[str, ProductGroup]:
+    """Every group by its full name ("Root / Child / Leaf"), from one query."""
+    groups = sorted(ProductGroup.objects.all(), key=lambda g: g.path)
+    names: dict[str, str] = {}
+    step = ProductGroup.steplen
+    for g in groups:
+        parent_name = names.get(g.path[:-step])
+        names[g.path] = f"{parent_name}{GROUP_SEPARATOR}{g.name}" if parent_name else g.name
+    return {names[g.path]: g for g in groups}
+
+
+def _group_paths() -> dict[str, ProductGroup]:
+    return {name.lower(): g for name, g in _group_index().items()}
+
+
+def group_full_names() -> dict[int, str]:
+    """Group id -> "Root / Child / Leaf", for every group, in one query."""
+    return {g.pk: name for name, g in _group_index().items()}
+
+
+def _read_rows(file: IO[bytes]) -> tuple[list[str], list[tuple[int, dict]]]:
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+        raise ImportFileError(_("The file is not an Excel workbook (.xlsx): %(error)s") % {"error": exc}) from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header:
+        raise ImportFileError(_("The first sheet is empty: a header row is expected."))
+    headers = [_text(h) for h in header]
+    if COL_SKU not in headers:
+        raise ImportFileError(_("The header row has no “%(column)s” column.") % {"column": COL_SKU})
+    result = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or _text(v) == "" for v in values):
+            continue
+        result.append((number, {h: v for h, v in zip(headers, values, strict=False) if h}))
+    workbook.close()
+    return [h for h in headers if h], result
+
+
+def nomenclature_import(*, file: IO[bytes], actor, dry_run: bool, price_date: datetime.date | None = None) -> ImportReport:
+    """Validate a nomenclature workbook and, unless `dry_run` or any row is bad, apply it.
+
+    Raises ImportFileError when the file cannot be read at all.
+    """
+    price_date = price_date or timezone.localdate()
+    headers, rows = _read_rows(file)
+    report = ImportReport(dry_run=dry_run)
+    unknown = [h for h in headers if h not in STANDARD_COLUMNS and not h.startswith(PRICE_PREFIX)]
+    for h in unknown:
+        report.errors.append(RowError(1, h, _("Unknown column. Known columns: %(known)s, and “Price <zone code>”.") % {
+            "known": ", ".join(STANDARD_COLUMNS)}))
+    zones = {z.code: z for z in PriceZone.objects.all()}
+    price_columns: dict[str, PriceZone] = {}
+    for h in headers:
+        if h.startswith(PRICE_PREFIX):
+            code = h[len(PRICE_PREFIX):].strip()
+            if code in zones:
+                price_columns[h] = zones[code]
+            else:
+                report.errors.append(RowError(1, h, _("No price zone has the code “%(code)s”.") % {"code": code}))
+
+    existing = {p.sku: p for p in Product.objects.all()}
+    groups = _group_paths()
+    barcode_owner: dict[str, str] = {}  # code -> SKU, as the file would leave it
+    barcodes_by_product: dict[int, list[str]] = defaultdict(list)
+    for code, product_id in Barcode.objects.values_list("code", "product_id"):
+        barcodes_by_product[product_id].append(code)
+    sku_by_id = {p.pk: sku for sku, p in existing.items()}
+    for product_id, codes in barcodes_by_product.items():
+        for code in codes:
+            barcode_owner[code] = sku_by_id[product_id]
+
+    parsed: list[dict] = []
+    seen_skus: dict[str, int] = {}
+    file_barcodes: dict[str, tuple[int, str]] = {}
+    for number, values in rows:
+        item = _parse_row(number, values, headers, existing, groups, price_columns, report)
+        if item is None:
+            continue
+        sku = item["sku"]
+        if sku in seen_skus:
+            report.errors.append(RowError(number, COL_SKU, _("SKU %(sku)s is already on row %(row)d.") % {"sku": sku, "row": seen_skus[sku]}))
+            continue
+        seen_skus[sku] = number
+        for code in item.get("barcodes") or []:
+            if code in file_barcodes and file_barcodes[code][1] != sku:
+                report.errors.append(RowError(number, COL_BARCODES, _("Barcode %(code)s is also on row %(row)d.") % {
+                    "code": code, "row": file_barcodes[code][0]}))
+            file_barcodes.setdefault(code, (number, sku))
+        parsed.append(item)
+
+    # Barcodes: the state after the file, then clashes with products the file leaves alone.
+    for item in parsed:
+        if item.get("barcodes") is not None and item["product"] is not None:
+            for code in barcodes_by_product.get(item["product"].pk, []):
+                if barcode_owner.get(code) == item["sku"]:
+                    del barcode_owner[code]
+    for item in parsed:
+        for code in item.get("barcodes") or []:
+            owner = barcode_owner.get(code)
+            if owner is not None and owner != item["sku"]:
+                report.errors.append(RowError(item["row"], COL_BARCODES, _("Barcode %(code)s already belongs to product %(sku)s.") % {
+                    "code": code, "sku": owner}))
+
+    # PLU: unique among weighted products, in the state after the file.
+    final_plu: dict[int, str] = {}
+    in_file = {item["sku"] for item in parsed}
+    for sku, p in existing.items():
+        if sku not in in_file and p.is_weighted and p.plu is not None:
+            final_plu[p.plu] = sku
+    for item in parsed:
+        weighted, plu = item["final"]["is_weighted"], item["final"]["plu"]
+        if weighted and plu is not None:
+            if plu in final_plu and final_plu[plu] != item["sku"]:
+                report.errors.append(RowError(item["row"], COL_PLU, _("PLU %(plu)s is already used by product %(sku)s.") % {
+                    "plu": plu, "sku": final_plu[plu]}))
+            else:
+                final_plu[plu] = item["sku"]
+
+    for item in parsed:
+        if item["product"] is not None and item["barcodes"] is not None:
+            old_codes = barcodes_by_product.get(item["product"].pk, [])
+            if sorted(old_codes) != sorted(item["barcodes"]):
+                item["changes"].append(f"{COL_BARCODES}: {' '.join(old_codes) or '—'} → {' '.join(item['barcodes'])}")
+
+    # Prices: compare with the prices in force on the price date.
+    current_prices = {
+        zone.pk: prices_in_force(zone_id=zone.pk, day=price_date) for zone in price_columns.values()
+    }
+    for item in parsed:
+        product = item["product"]
+        for zone, price in item["prices"].items():
+            old = current_prices[zone.pk].get(product.pk) if product else None
+            if old != price:
+                item["price_changes"][zone] = price
+                item["changes"].append(f"{PRICE_PREFIX}{zone.code}: {old if old is not None else '—'} → {price}")
+
+    for item in parsed:
+        action = "create" if item["product"] is None else ("update" if item["changes"] else "unchanged")
+        report.changes.append(RowChange(row=item["row"], sku=item["sku"], action=action, changes=item["changes"]))
+        counter = {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
+        setattr(report, counter, getattr(report, counter) + 1)
+    report.prices_set = sum(len(item["price_changes"]) for item in parsed)
+    report.errors.sort(key=lambda e: (e.row, e.column))
+    if report.errors or dry_run:
+        return report
+    _apply(parsed, actor=actor, price_date=price_date, report=report)
+    report.applied = True
+    return report
+
+
+def _parse_row(number, values, headers, existing, groups, price_columns, report) -> dict | None:
+    errors_before = len(report.errors)
+
+    def error(column, message):
+        report.errors.append(RowError(number, column, str(message)))
+
+    sku = _text(values.get(COL_SKU))
+    if not sku:
+        error(COL_SKU, _("SKU is empty."))
+        return None
+    if len(sku) > 32:
+        error(COL_SKU, _("SKU is longer than 32 characters."))
+        return None
+    product = existing.get(sku)
+    final = {
+        "name": product.name if product else "",
+        "unit": product.unit if product else Unit.PIECE,
+        "vat_rate": product.vat_rate if product else Decimal("0"),
+        "is_weighted": product.is_weighted if product else False,
+        "plu": product.plu if product else None,
+        "excluded_from_discounts": product.excluded_from_discounts if product else False,
+        "is_active": product.is_active if product else True,
+    }
+    group = product.group if product else None
+    item = {"row": number, "sku": sku, "product": product, "final": final, "group": group, "new_group_path": None,
+            "barcodes": None, "prices": {}, "price_changes": {}, "changes": []}
+
+    if COL_NAME in headers:
+        name = _text(values.get(COL_NAME))
+        if not name:
+            error(COL_NAME, _("Name is empty."))
+        elif len(name) > 255:
+            error(COL_NAME, _("Name is longer than 255 characters."))
+        else:
+            final["name"] = name
+    elif product is None:
+        error(COL_NAME, _("A new product needs a name."))
+
+    if COL_GROUP in headers:
+        path = GROUP_SEPARATOR.join(part.strip() for part in _text(values.get(COL_GROUP)).split("/"))
+        parts = path.split(GROUP_SEPARATOR)
+        if not path or any(not part for part in parts):
+            error(COL_GROUP, _("Group is empty or has an empty level; write it as “Groceries / Dairy / Milk”."))
+        elif any(len(part) > 150 for part in parts):
+            error(COL_GROUP, _("A group name is longer than 150 characters."))
+        elif path.lower() in groups:
+            item["group"] = groups[path.lower()]
+        else:
+            item["group"] = None
+            item["new_group_path"] = path
+    elif product is None:
+        error(COL_GROUP, _("A new product needs a group."))
+
+    parsers = {
+        COL_UNIT: (_unit, _("Unknown unit “%(value)s”; use one of: %(choices)s.") % {
+            "value": _text(values.get(COL_UNIT)), "choices": ", ".join(Unit.values)}),
+        COL_VAT: (lambda v: _decimal(v, places=2), _("VAT rate must be a number from 0 to 100.")),
+        COL_WEIGHTED: (_bool, _("Write yes or no.")),
+        COL_EXCLUDED: (_bool, _("Write yes or no.")),
+        COL_ACTIVE: (_bool, _("Write yes or no.")),
+    }
+    for column, (parse, message) in parsers.items():
+        if column not in headers:
+            continue
+        raw = values.get(column)
+        if column == COL_UNIT and _text(raw) == "" and product is None:
+            continue
+        try:
+            value = parse(raw)
+        except ValueError:
+            error(column, message)
+            continue
+        if column == COL_VAT and not (Decimal(0) <= value <= Decimal(100)):
+            error(column, message)
+            continue
+        final[PRODUCT_FIELDS[column]] = value
+
+    if COL_PLU in headers:
+        raw = _text(values.get(COL_PLU))
+        if raw == "":
+            final["plu"] = None
+        elif not raw.isdigit() or len(raw) > settings.SCALE_BARCODE_PLU_LENGTH:
+            error(COL_PLU, _("A PLU is a whole number of at most %(n)d digits.") % {"n": settings.SCALE_BARCODE_PLU_LENGTH})
+        else:
+            final["plu"] = int(raw)
+    if final["is_weighted"]:
+        if final["plu"] is None:
+            error(COL_PLU, _("A weighted product needs a PLU for the scales."))
+        if final["unit"] != Unit.KILOGRAM:
+            error(COL_UNIT, _("A weighted product is sold in kilograms."))
+    elif final["plu"] is not None:
+        if COL_PLU in headers and _text(values.get(COL_PLU)):
+            error(COL_PLU, _("Only weighted products have a PLU."))
+        else:
+            final["plu"] = None
+
+    if COL_BARCODES in headers:
+        raw = _text(values.get(COL_BARCODES))
+        if raw:
+            codes = [c for c in raw.replace(";", " ").replace(",", " ").split() if c]
+            for code in codes:
+                try:
+                    barcode_classify(code)
+                except ValidationError as exc:
+                    error(COL_BARCODES, " ".join(exc.messages))
+            if len(set(codes)) != len(codes):
+                error(COL_BARCODES, _("A barcode is listed twice."))
+            item["barcodes"] = list(dict.fromkeys(codes))
+
+    for column, zone in price_columns.items():
+        raw = values.get(column)
+        if _text(raw) == "":
+            continue
+        try:
+            price = round_money(_decimal(raw, places=2))
+        except ValueError:
+            error(column, _("A price must be a number."))
+            continue
+        if price <= 0:
+            error(column, _("A price must be above zero."))
+            continue
+        item["prices"][zone] = price
+
+    if len(report.errors) > errors_before:
+        return None
+    if product is None:
+        item["changes"].append(_("new product"))
+    else:
+        labels = {f: str(Product._meta.get_field(f).verbose_name) for f in final}
+        for name, value in final.items():
+            if getattr(product, name) != value:
+                item["changes"].append(f"{labels[name]}: {getattr(product, name)} → {value}")
+        if item["new_group_path"] or (item["group"] is not None and item["group"].pk != product.group_id):
+            item["changes"].append(f"{Product._meta.get_field('group').verbose_name}: → {item['new_group_path'] or item['group']}")
+    return item
+
+
+def _ensure_group(path: str, groups: dict[str, ProductGroup]) -> ProductGroup:
+    parts = path.split(GROUP_SEPARATOR)
+    parent = None
+    for depth in range(1, len(parts) + 1):
+        key = GROUP_SEPARATOR.join(parts[:depth]).lower()
+        node = groups.get(key)
+        if node is None:
+            node = (parent.add_child(name=parts[depth - 1]) if parent else ProductGroup.add_root(name=parts[depth - 1]))
+            groups[key] = node
+        parent = node
+    return parent
+
+
+@transaction.atomic(durable=True)
+def _apply(parsed: list[dict], *, actor, price_date: datetime.date, report: ImportReport) -> None:
+    groups = _group_paths()
+    before = len(groups)
+    for item in parsed:
+        if item["new_group_path"]:
+            item["group"] = _ensure_group(item["new_group_path"], groups)
+    report.groups_created = len(groups) - before
+
+    new_products, changed = [], []
+    for item in parsed:
+        product = item["product"]
+        if product is None:
+            product = Product(sku=item["sku"], group=item["group"], **item["final"])
+            new_products.append(product)
+            item["product"] = product
+        else:
+            dirty = product.group_id != item["group"].pk
+            for name, value in item["final"].items():
+                if getattr(product, name) != value:
+                    setattr(product, name, value)
+                    dirty = True
+            if dirty:
+                product.group = item["group"]
+                product.updated_at = timezone.now()
+                changed.append(product)
+    # Free PLUs first: a PLU moving from one product to another must not clash mid-update.
+    if changed:
+        bulk_create_kwargs = {"batch_size": 1000, "default_user": actor}
+        plu_movers = [p for p in changed if p.is_weighted]
+        if plu_movers:
+            Product.objects.filter(pk__in=[p.pk for p in plu_movers]).update(is_weighted=False, plu=None)
+        bulk_update_with_history(
+            changed, Product,
+            ["name", "group", "unit", "vat_rate", "is_weighted", "plu", "excluded_from_discounts", "is_active", "updated_at"],
+            **bulk_create_kwargs,
+        )
+    if new_products:
+        bulk_create_with_history(new_products, Product, batch_size=1000, default_user=actor)
+        ids = dict(Product.objects.filter(sku__in=[p.sku for p in new_products]).values_list("sku", "pk"))
+        for p in new_products:
+            p.pk = ids[p.sku]
+
+    replaced = [item for item in parsed if item["barcodes"] is not None]
+    if replaced:
+        Barcode.objects.filter(product_id__in=[item["product"].pk for item in replaced]).delete()
+        Barcode.objects.bulk_create(
+            [Barcode(product_id=item["product"].pk, code=code, kind=barcode_classify(code))
+             for item in replaced for code in item["barcodes"]],
+            batch_size=2000,
+        )
+
+    by_zone: dict[PriceZone, list[tuple[int, Decimal]]] = defaultdict(list)
+    for item in parsed:
+        for zone, price in item["price_changes"].items():
+            by_zone[zone].append((item["product"].pk, price))
+    for zone, prices in by_zone.items():
+        price_change_create_posted(
+            zone=zone, effective_date=price_date, prices=prices, actor=actor, comment=_("Nomenclature import")
+        )
+
+
+def nomenclature_export_rows(*, zones: list[PriceZone], day: datetime.date, queryset=None):
+    """Rows in the import format (header first), so a file can be exported, edited and imported back."""
+    queryset = (queryset if queryset is not None else Product.objects.all()).order_by("sku")
+    names = group_full_names()
+    prices = {zone.pk: prices_in_force(zone_id=zone.pk, day=day) for zone in zones}
+    codes: dict[int, list[str]] = defaultdict(list)
+    for code, product_id in Barcode.objects.order_by("id").values_list("code", "product_id"):
+        codes[product_id].append(code)
+    yes, no = "yes", "no"
+    for p in queryset.iterator(chunk_size=2000):
+        yield [
+            p.sku, p.name, names.get(p.group_id, ""), p.unit, p.vat_rate, yes if p.is_weighted else no,
+            p.plu, yes if p.excluded_from_discounts else no, yes if p.is_active else no, " ".join(codes.get(p.pk, [])),
+            *[prices[zone.pk].get(p.pk) for zone in zones],
+        ]
+
+
+def nomenclature_export_header(zones: list[PriceZone]) -> list[str]:
+    return [*STANDARD_COLUMNS, *[f"{PRICE_PREFIX}{zone.code}" for zone in zones]]

@@ -1,0 +1,71 @@
+"""Retail prices: an append-only history per zone and product, set by price-change documents."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .catalog import PriceZone, Product
+from .documents import Document
+
+
+class PriceChange(Document):
+    """A price-change document: new retail prices for many products in a zone from a date."""
+
+    NUMBER_PREFIX = "PC"
+
+    zone = models.ForeignKey(PriceZone, verbose_name=_("price zone"), on_delete=models.PROTECT, related_name="+")
+    effective_date = models.DateField(_("effective from"), help_text=_("The new prices apply from this day on."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        ordering = ["-business_date", "-id"]
+
+    def number_scope(self) -> str:
+        return self.zone.code
+
+
+class PriceChangeLine(models.Model):
+    document = models.ForeignKey(PriceChange, verbose_name=_("document"), on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    price_amount = models.DecimalField(
+        _("new price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("price change line")
+        verbose_name_plural = _("price change lines")
+        constraints = [models.UniqueConstraint(fields=["document", "product"], name="price_change_line_unique_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.price_amount}"
+
+
+class Price(models.Model):
+    """A retail price in force from `effective_date` in a zone, until a later one.
+
+    Rows are written only by posting a price change and never edited: cancelling the
+    document switches its rows off (`is_active`), so the history stays as it was.
+    When two posted documents set a price for the same day, the later posting wins.
+    """
+
+    zone = models.ForeignKey(PriceZone, verbose_name=_("price zone"), on_delete=models.PROTECT, related_name="prices")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="prices")
+    price_amount = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
+    effective_date = models.DateField(_("effective from"))
+    price_change = models.ForeignKey(
+        PriceChange, verbose_name=_("price change"), on_delete=models.PROTECT, related_name="prices"
+    )
+    is_active = models.BooleanField(_("in force"), default=True, help_text=_("Off when its document was cancelled."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        ordering = ["-effective_date", "-id"]
+        indexes = [models.Index(fields=["product", "zone", "effective_date"], name="price_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.zone_id} {self.effective_date}: {self.price_amount}"

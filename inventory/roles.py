@@ -1,0 +1,76 @@
+"""The four roles, as permission groups kept in step with the models.
+
+`roles_sync()` runs after every `migrate` (see apps.py), so a model added by a later
+issue lands in the right roles without a hand-written migration. Add its rule here.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+OWNER = "Owner"
+ACCOUNTANT = "Accountant"
+SHOP_MANAGER = "Shop manager"
+CASHIER = "Cashier"
+ROLE_NAMES = (OWNER, ACCOUNTANT, SHOP_MANAGER, CASHIER)
+
+ALL = ("add", "change", "delete", "view")
+OUR_APPS = ("inventory", "cash", "loyalty", "sales", "reports")
+
+# (app_label, model or "*", actions) — an action is a codename prefix ("view") or a full codename.
+RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    OWNER: [("*", "*", ("*",))],
+    ACCOUNTANT: [
+        *[(app, "*", ("view",)) for app in OUR_APPS],
+        ("inventory", "shop", ("view_all_shops",)),
+        ("inventory", "pricechange", ALL),
+        ("inventory", "pricechangeline", ALL),
+        ("reports", "*", ALL),
+        ("django_celery_results", "*", ("view",)),
+    ],
+    SHOP_MANAGER: [
+        ("inventory", "shop", ("view", "change")),
+        ("inventory", "product", ("view",)),
+        ("inventory", "productgroup", ("view",)),
+        ("inventory", "barcode", ("view",)),
+        ("inventory", "price", ("view",)),
+        ("inventory", "pricezone", ("view",)),
+        ("inventory", "pricechange", ("view",)),
+        ("inventory", "pricechangeline", ("view",)),
+        ("inventory", "supplier", ("view",)),
+    ],
+    CASHIER: [],
+}
+
+
+def _rule_filter(app: str, model: str, actions: tuple[str, ...]) -> Q:
+    q = Q()
+    if app != "*":
+        q &= Q(content_type__app_label=app)
+    if model != "*":
+        q &= Q(content_type__model=model)
+    if "*" not in actions:
+        codes = Q()
+        for action in actions:
+            if action in ALL:
+                codes |= Q(codename__startswith=f"{action}_")
+            else:
+                codes |= Q(codename=action)
+        q &= codes
+    return q
+
+
+def role_permissions(role: str):
+    rules = RULES[role]
+    if not rules:
+        return Permission.objects.none()
+    q = Q()
+    for rule in rules:
+        q |= _rule_filter(*rule)
+    return Permission.objects.filter(q)
+
+
+def roles_sync() -> None:
+    """Create the role groups and set each one's permissions to exactly its rules."""
+    for role in ROLE_NAMES:
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set(role_permissions(role))

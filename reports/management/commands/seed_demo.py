@@ -1,0 +1,68 @@
+"""Seed the demo chain: `manage.py seed_demo [--products 20000 --shops 36 --suppliers 200]`.
+
+Idempotent: a second run adds nothing. Each app seeds its own data through its services.
+"""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from inventory.demo import seed_inventory
+from inventory.models import Shop
+from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
+
+DEMO_USERS = [
+    # username, password, role, superuser
+    ("admin", "admin", None, True),
+    ("owner", "owner", OWNER, False),
+    ("accountant", "accountant", ACCOUNTANT, False),
+    ("manager", "manager", SHOP_MANAGER, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Seed the demo retail chain (reference data now; stock, sales and customers as they are built)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=20000)
+        parser.add_argument("--shops", type=int, default=36)
+        parser.add_argument("--suppliers", type=int, default=200)
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        users = self._users()
+        result = seed_inventory(
+            products=options["products"], shops=options["shops"], suppliers=options["suppliers"],
+            actor=users["admin"], seed=options["seed"],
+        )
+        self.stdout.write(
+            f"Inventory: {result.zones} zones, {result.shops} shops, {result.groups} groups, "
+            f"{result.products} products, {result.barcodes} barcodes, {result.prices} prices, "
+            f"{result.suppliers} suppliers created ({time.monotonic() - started:.1f} s)."
+        )
+        manager = users["manager"]
+        if not manager.managed_shops.exists():
+            manager.managed_shops.set(Shop.objects.order_by("code")[:2])
+        self.stdout.write("Demo logins (username / password):")
+        for username, password, role, _superuser in DEMO_USERS:
+            self.stdout.write(f"  {username} / {password}  ({role or 'superuser'})")
+
+    @transaction.atomic
+    def _users(self):
+        User = get_user_model()
+        users = {}
+        for username, password, role, superuser in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": superuser}
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            if role:
+                user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        return users
