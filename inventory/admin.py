@@ -20,7 +20,7 @@ from reports.admin_export import ExcelExportMixin
 from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
 
 from .admin_mixins import BaseAdmin, DocumentAdminMixin, HistoryAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
-from .choices import Weekday
+from .choices import DocumentStatus, Weekday
 from .imports import ImportFileError, nomenclature_export_header, nomenclature_export_rows, nomenclature_import
 from .models import Barcode, Price, PriceChange, PriceChangeLine, PriceZone, Product, ProductGroup, Shop, Supplier
 from .selectors import price_get, price_in_force_subquery, product_ids_matching_code, user_sees_all_shops
@@ -43,7 +43,17 @@ class PriceZoneAdmin(BaseAdmin):
 @admin.register(Shop)
 class ShopAdmin(ShopScopedAdminMixin, HistoryAdmin):
     shop_lookup = "pk"
-    list_display = ["code", "name", "format", "city", "address", "time_zone", "price_zone", "negative_stock_allowed", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "format",
+        "city",
+        "address",
+        "time_zone",
+        "price_zone",
+        "negative_stock_allowed",
+        "is_active",
+    ]
     list_display_links = ["code", "name"]
     list_filter = ["is_active", "format", "city", "price_zone", "negative_stock_allowed"]
     list_select_related = ["price_zone"]
@@ -51,7 +61,10 @@ class ShopAdmin(ShopScopedAdminMixin, HistoryAdmin):
     filter_horizontal = ["managers"]
     fieldsets = [
         (None, {"fields": ["code", "name", "format", "is_active"]}),
-        (gettext_lazy("Location"), {"fields": ["city", "address", "time_zone", "opening_hours", "latitude", "longitude", "photo"]}),
+        (
+            gettext_lazy("Location"),
+            {"fields": ["city", "address", "time_zone", "opening_hours", "latitude", "longitude", "photo"]},
+        ),
         (gettext_lazy("Trading"), {"fields": ["price_zone", "negative_stock_allowed"]}),
         (gettext_lazy("Access"), {"fields": ["managers"]}),
     ]
@@ -82,8 +95,10 @@ class ProductGroupAdmin(ExcelExportMixin, TreeAdmin):
 
     def get_queryset(self, request):
         in_subtree = Product.objects.filter(group__path__startswith=OuterRef("path")).values("pk")
-        return super().get_queryset(request).annotate(
-            direct_count=Count("products"), subtree_count=SubqueryCount(in_subtree)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(direct_count=Count("products"), subtree_count=SubqueryCount(in_subtree))
         )
 
     @admin.display(description=gettext_lazy("products in the group"), ordering="direct_count")
@@ -102,7 +117,10 @@ class GroupFilter(admin.SimpleListFilter):
     parameter_name = "group"
 
     def lookups(self, request, model_admin):
-        return [(pk, "\u2003" * (depth - 1) + name) for pk, name, depth in ProductGroup.objects.order_by("path").values_list("pk", "name", "depth")]
+        return [
+            (pk, "\u2003" * (depth - 1) + name)
+            for pk, name, depth in ProductGroup.objects.order_by("path").values_list("pk", "name", "depth")
+        ]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -170,7 +188,9 @@ def _price_column(zone: PriceZone):
 class NomenclatureImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
     price_date = forms.DateField(
-        label=gettext_lazy("prices effective from"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("prices effective from"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     dry_run = forms.BooleanField(
         label=gettext_lazy("Dry run: only show what would change"), required=False, initial=True
@@ -203,14 +223,22 @@ class ProductAdmin(HistoryAdmin):
     def get_queryset(self, request):
         today = timezone.localdate()
         annotations = {
-            f"price_zone_{zone.pk}": price_in_force_subquery(zone_id=zone.pk, day=today) for zone in self._zones(request)
+            f"price_zone_{zone.pk}": price_in_force_subquery(zone_id=zone.pk, day=today)
+            for zone in self._zones(request)
         }
         main_barcode = Subquery(Barcode.objects.filter(product=OuterRef("pk")).order_by("id").values("code")[:1])
         return super().get_queryset(request).annotate(main_barcode=main_barcode, **annotations)
 
     def get_list_display(self, request):
         return [
-            "sku", "name", "group", "unit", "vat_rate", "is_weighted", "plu", "barcode",
+            "sku",
+            "name",
+            "group",
+            "unit",
+            "vat_rate",
+            "is_weighted",
+            "plu",
+            "barcode",
             *[_price_column(zone) for zone in self._zones(request)],
             "is_active",
         ]
@@ -243,8 +271,11 @@ class ProductAdmin(HistoryAdmin):
     def get_urls(self):
         return [
             path("import-xlsx/", self.admin_site.admin_view(self.import_view), name="inventory_product_import"),
-            path("export-nomenclature/", self.admin_site.admin_view(self.export_nomenclature_view),
-                 name="inventory_product_export_nomenclature"),
+            path(
+                "export-nomenclature/",
+                self.admin_site.admin_view(self.export_nomenclature_view),
+                name="inventory_product_export_nomenclature",
+            ),
             *super().get_urls(),
         ]
 
@@ -257,21 +288,36 @@ class ProductAdmin(HistoryAdmin):
             if form.is_valid():
                 try:
                     report = nomenclature_import(
-                        file=form.cleaned_data["file"], actor=request.user,
-                        dry_run=form.cleaned_data["dry_run"], price_date=form.cleaned_data["price_date"],
+                        file=form.cleaned_data["file"],
+                        actor=request.user,
+                        dry_run=form.cleaned_data["dry_run"],
+                        price_date=form.cleaned_data["price_date"],
                     )
                 except ImportFileError as exc:
                     form.add_error("file", str(exc))
                 else:
                     if report.applied:
-                        self.message_user(request, _(
-                            "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
-                            "%(prices)d prices set, %(groups)d groups created."
-                        ) % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-                             "prices": report.prices_set, "groups": report.groups_created}, messages.SUCCESS)
+                        self.message_user(
+                            request,
+                            _(
+                                "Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                                "%(prices)d prices set, %(groups)d groups created."
+                            )
+                            % {
+                                "created": report.created,
+                                "updated": report.updated,
+                                "unchanged": report.unchanged,
+                                "prices": report.prices_set,
+                                "groups": report.groups_created,
+                            },
+                            messages.SUCCESS,
+                        )
                     elif report.errors:
-                        self.message_user(request, _("The file has %(count)d errors; nothing was imported.") % {
-                            "count": len(report.errors)}, messages.ERROR)
+                        self.message_user(
+                            request,
+                            _("The file has %(count)d errors; nothing was imported.") % {"count": len(report.errors)},
+                            messages.ERROR,
+                        )
         else:
             form = NomenclatureImportForm()
         context = {
@@ -295,12 +341,17 @@ class ProductAdmin(HistoryAdmin):
         write_table(
             buffer,
             columns=[Column(label=h) for h in nomenclature_export_header(zones)],
-            rows=nomenclature_export_rows(zones=zones, day=timezone.localdate(), queryset=changelist.get_queryset(request)),
+            rows=nomenclature_export_rows(
+                zones=zones, day=timezone.localdate(), queryset=changelist.get_queryset(request)
+            ),
             sheet_title="Nomenclature",
         )
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="nomenclature-{timezone.localdate():%Y-%m-%d}.xlsx"'
         return response
+
+
+MAX_INLINE_LINES = 300
 
 
 class PriceChangeLineInline(admin.TabularInline):
@@ -318,8 +369,20 @@ class PriceChangeAdmin(DocumentAdminMixin, HistoryAdmin):
     list_filter = ["status", "zone", "effective_date"]
     list_select_related = ["zone", "posted_by"]
     search_fields = ["number", "comment"]
-    fields = ["number", "status", "business_date", "zone", "effective_date", "comment",
-              "created_by", "created_at", "posted_by", "posted_at", "cancelled_by", "cancelled_at"]
+    fields = [
+        "number",
+        "status",
+        "business_date",
+        "zone",
+        "effective_date",
+        "comment",
+        "created_by",
+        "created_at",
+        "posted_by",
+        "posted_at",
+        "cancelled_by",
+        "cancelled_at",
+    ]
     inlines = [PriceChangeLineInline]
     actions = ["post_selected", "cancel_selected"]
 
@@ -329,6 +392,55 @@ class PriceChangeAdmin(DocumentAdminMixin, HistoryAdmin):
     @admin.display(description=gettext_lazy("lines"), ordering="line_count")
     def line_count(self, obj):
         return obj.line_count
+
+    def get_inlines(self, request, obj):
+        # A page with 20,000 inline rows is unusable: big documents list their lines on a paged list.
+        if obj is not None and obj.line_count > MAX_INLINE_LINES:
+            return []
+        return super().get_inlines(request, obj)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.line_count > MAX_INLINE_LINES:
+            return [*fields, "lines_link"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "lines_link"]
+
+    @admin.display(description=gettext_lazy("lines"))
+    def lines_link(self, obj):
+        url = reverse("admin:inventory_pricechangeline_changelist") + f"?document__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("%(count)d lines: open the list") % {"count": obj.line_count})
+
+
+@admin.register(PriceChangeLine)
+class PriceChangeLineAdmin(BaseAdmin):
+    """Lines of big price changes, paged and searchable; editable while the document is a draft."""
+
+    list_display = ["document", "product", "price_amount"]
+    list_select_related = ["document", "product"]
+    search_fields = ["product__sku", "product__name", "document__number"]
+    autocomplete_fields = ["product"]
+    list_filter = ["document__status"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.document.is_draft:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not obj.document.is_draft:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_model_perms(self, request):
+        return {}  # reached from its document, not from the index
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "document":
+            kwargs["queryset"] = PriceChange.objects.filter(status=DocumentStatus.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Price)
@@ -342,13 +454,28 @@ class PriceAdmin(ReadOnlyAdminMixin, BaseAdmin):
 
 class SupplierForm(forms.ModelForm):
     order_days = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("order days"), choices=Weekday.choices, coerce=int, required=False,
+        label=gettext_lazy("order days"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Supplier
-        exclude = ["order_weekdays"]
+        fields = [
+            "name",
+            "tax_id",
+            "is_active",
+            "contact_person",
+            "phone",
+            "email",
+            "address",
+            "payment_terms_days",
+            "lead_time_days",
+            "min_order_amount",
+            "comment",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -363,8 +490,17 @@ class SupplierForm(forms.ModelForm):
 @admin.register(Supplier)
 class SupplierAdmin(HistoryAdmin):
     form = SupplierForm
-    list_display = ["name", "tax_id", "contact_person", "phone", "payment_terms_days", "order_weekdays_display",
-                    "lead_time_days", "min_order_amount", "is_active"]
+    list_display = [
+        "name",
+        "tax_id",
+        "contact_person",
+        "phone",
+        "payment_terms_days",
+        "order_weekdays_display",
+        "lead_time_days",
+        "min_order_amount",
+        "is_active",
+    ]
     list_filter = ["is_active", "payment_terms_days", "lead_time_days"]
     search_fields = ["name", "tax_id", "contact_person"]
     fieldsets = [

@@ -85,7 +85,16 @@ class DocumentAdminMixin:
 
     def get_readonly_fields(self, request, obj=None):
         # A posted document is shown read-only because has_change_permission() says no.
-        audit = ["number", "status", "created_by", "created_at", "posted_by", "posted_at", "cancelled_by", "cancelled_at"]
+        audit = [
+            "number",
+            "status",
+            "created_by",
+            "created_at",
+            "posted_by",
+            "posted_at",
+            "cancelled_by",
+            "cancelled_at",
+        ]
         return [*super().get_readonly_fields(request, obj), *audit]
 
     def has_change_permission(self, request, obj=None):
@@ -106,8 +115,12 @@ class DocumentAdminMixin:
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
-            path("<path:object_id>/post/", self.admin_site.admin_view(self.post_view), name="%s_%s_post" % info),
-            path("<path:object_id>/cancel/", self.admin_site.admin_view(self.cancel_view), name="%s_%s_cancel" % info),
+            path("<path:object_id>/post/", self.admin_site.admin_view(self.post_view), name="{}_{}_post".format(*info)),
+            path(
+                "<path:object_id>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="{}_{}_cancel".format(*info),
+            ),
             *super().get_urls(),
         ]
 

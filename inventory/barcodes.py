@@ -41,7 +41,9 @@ def barcode_classify(code: str) -> str:
         return BarcodeKind.INTERNAL
     if not code.isdigit() or len(code) not in _KIND_BY_LENGTH:
         raise ValidationError(
-            _("“%(code)s” is not an EAN-13, EAN-8 or UPC-A barcode, and does not start with an internal prefix (%(prefixes)s)."),
+            _(
+                "“%(code)s” is not an EAN-13, EAN-8 or UPC-A barcode, and does not start with an internal prefix (%(prefixes)s)."
+            ),
             code="unknown_format",
             params={"code": code, "prefixes": ", ".join(settings.INTERNAL_BARCODE_PREFIXES)},
         )

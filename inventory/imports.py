@@ -43,7 +43,18 @@ COL_PLU = "PLU"
 COL_EXCLUDED = "Excluded from discounts"
 COL_ACTIVE = "Active"
 COL_BARCODES = "Barcodes"
-STANDARD_COLUMNS = [COL_SKU, COL_NAME, COL_GROUP, COL_UNIT, COL_VAT, COL_WEIGHTED, COL_PLU, COL_EXCLUDED, COL_ACTIVE, COL_BARCODES]
+STANDARD_COLUMNS = [
+    COL_SKU,
+    COL_NAME,
+    COL_GROUP,
+    COL_UNIT,
+    COL_VAT,
+    COL_WEIGHTED,
+    COL_PLU,
+    COL_EXCLUDED,
+    COL_ACTIVE,
+    COL_BARCODES,
+]
 PRODUCT_FIELDS = {
     COL_NAME: "name",
     COL_UNIT: "unit",
@@ -192,7 +203,9 @@ def _read_rows(file: IO[bytes]) -> tuple[list[str], list[tuple[int, dict]]]:
     return [h for h in headers if h], result
 
 
-def nomenclature_import(*, file: IO[bytes], actor, dry_run: bool, price_date: datetime.date | None = None) -> ImportReport:
+def nomenclature_import(
+    *, file: IO[bytes], actor, dry_run: bool, price_date: datetime.date | None = None
+) -> ImportReport:
     """Validate a nomenclature workbook and, unless `dry_run` or any row is bad, apply it.
 
     Raises ImportFileError when the file cannot be read at all.
@@ -202,13 +215,19 @@ def nomenclature_import(*, file: IO[bytes], actor, dry_run: bool, price_date: da
     report = ImportReport(dry_run=dry_run)
     unknown = [h for h in headers if h not in STANDARD_COLUMNS and not h.startswith(PRICE_PREFIX)]
     for h in unknown:
-        report.errors.append(RowError(1, h, _("Unknown column. Known columns: %(known)s, and “Price <zone code>”.") % {
-            "known": ", ".join(STANDARD_COLUMNS)}))
+        report.errors.append(
+            RowError(
+                1,
+                h,
+                _("Unknown column. Known columns: %(known)s, and “Price <zone code>”.")
+                % {"known": ", ".join(STANDARD_COLUMNS)},
+            )
+        )
     zones = {z.code: z for z in PriceZone.objects.all()}
     price_columns: dict[str, PriceZone] = {}
     for h in headers:
         if h.startswith(PRICE_PREFIX):
-            code = h[len(PRICE_PREFIX):].strip()
+            code = h[len(PRICE_PREFIX) :].strip()
             if code in zones:
                 price_columns[h] = zones[code]
             else:
@@ -234,13 +253,22 @@ def nomenclature_import(*, file: IO[bytes], actor, dry_run: bool, price_date: da
             continue
         sku = item["sku"]
         if sku in seen_skus:
-            report.errors.append(RowError(number, COL_SKU, _("SKU %(sku)s is already on row %(row)d.") % {"sku": sku, "row": seen_skus[sku]}))
+            report.errors.append(
+                RowError(
+                    number, COL_SKU, _("SKU %(sku)s is already on row %(row)d.") % {"sku": sku, "row": seen_skus[sku]}
+                )
+            )
             continue
         seen_skus[sku] = number
         for code in item.get("barcodes") or []:
             if code in file_barcodes and file_barcodes[code][1] != sku:
-                report.errors.append(RowError(number, COL_BARCODES, _("Barcode %(code)s is also on row %(row)d.") % {
-                    "code": code, "row": file_barcodes[code][0]}))
+                report.errors.append(
+                    RowError(
+                        number,
+                        COL_BARCODES,
+                        _("Barcode %(code)s is also on row %(row)d.") % {"code": code, "row": file_barcodes[code][0]},
+                    )
+                )
             file_barcodes.setdefault(code, (number, sku))
         parsed.append(item)
 
@@ -254,8 +282,13 @@ def nomenclature_import(*, file: IO[bytes], actor, dry_run: bool, price_date: da
         for code in item.get("barcodes") or []:
             owner = barcode_owner.get(code)
             if owner is not None and owner != item["sku"]:
-                report.errors.append(RowError(item["row"], COL_BARCODES, _("Barcode %(code)s already belongs to product %(sku)s.") % {
-                    "code": code, "sku": owner}))
+                report.errors.append(
+                    RowError(
+                        item["row"],
+                        COL_BARCODES,
+                        _("Barcode %(code)s already belongs to product %(sku)s.") % {"code": code, "sku": owner},
+                    )
+                )
 
     # PLU: unique among weighted products, in the state after the file.
     final_plu: dict[int, str] = {}
@@ -267,8 +300,13 @@ def nomenclature_import(*, file: IO[bytes], actor, dry_run: bool, price_date: da
         weighted, plu = item["final"]["is_weighted"], item["final"]["plu"]
         if weighted and plu is not None:
             if plu in final_plu and final_plu[plu] != item["sku"]:
-                report.errors.append(RowError(item["row"], COL_PLU, _("PLU %(plu)s is already used by product %(sku)s.") % {
-                    "plu": plu, "sku": final_plu[plu]}))
+                report.errors.append(
+                    RowError(
+                        item["row"],
+                        COL_PLU,
+                        _("PLU %(plu)s is already used by product %(sku)s.") % {"plu": plu, "sku": final_plu[plu]},
+                    )
+                )
             else:
                 final_plu[plu] = item["sku"]
 
@@ -279,9 +317,7 @@ def nomenclature_import(*, file: IO[bytes], actor, dry_run: bool, price_date: da
                 item["changes"].append(f"{COL_BARCODES}: {' '.join(old_codes) or '—'} → {' '.join(item['barcodes'])}")
 
     # Prices: compare with the prices in force on the price date.
-    current_prices = {
-        zone.pk: prices_in_force(zone_id=zone.pk, day=price_date) for zone in price_columns.values()
-    }
+    current_prices = {zone.pk: prices_in_force(zone_id=zone.pk, day=price_date) for zone in price_columns.values()}
     for item in parsed:
         product = item["product"]
         for zone, price in item["prices"].items():
@@ -328,8 +364,18 @@ def _parse_row(number, values, headers, existing, groups, price_columns, report)
         "is_active": product.is_active if product else True,
     }
     group = product.group if product else None
-    item = {"row": number, "sku": sku, "product": product, "final": final, "group": group, "new_group_path": None,
-            "barcodes": None, "prices": {}, "price_changes": {}, "changes": []}
+    item = {
+        "row": number,
+        "sku": sku,
+        "product": product,
+        "final": final,
+        "group": group,
+        "new_group_path": None,
+        "barcodes": None,
+        "prices": {},
+        "price_changes": {},
+        "changes": [],
+    }
 
     if COL_NAME in headers:
         name = _text(values.get(COL_NAME))
@@ -358,8 +404,11 @@ def _parse_row(number, values, headers, existing, groups, price_columns, report)
         error(COL_GROUP, _("A new product needs a group."))
 
     parsers = {
-        COL_UNIT: (_unit, _("Unknown unit “%(value)s”; use one of: %(choices)s.") % {
-            "value": _text(values.get(COL_UNIT)), "choices": ", ".join(Unit.values)}),
+        COL_UNIT: (
+            _unit,
+            _("Unknown unit “%(value)s”; use one of: %(choices)s.")
+            % {"value": _text(values.get(COL_UNIT)), "choices": ", ".join(Unit.values)},
+        ),
         COL_VAT: (lambda v: _decimal(v, places=2), _("VAT rate must be a number from 0 to 100.")),
         COL_WEIGHTED: (_bool, _("Write yes or no.")),
         COL_EXCLUDED: (_bool, _("Write yes or no.")),
@@ -386,7 +435,10 @@ def _parse_row(number, values, headers, existing, groups, price_columns, report)
         if raw == "":
             final["plu"] = None
         elif not raw.isdigit() or len(raw) > settings.SCALE_BARCODE_PLU_LENGTH:
-            error(COL_PLU, _("A PLU is a whole number of at most %(n)d digits.") % {"n": settings.SCALE_BARCODE_PLU_LENGTH})
+            error(
+                COL_PLU,
+                _("A PLU is a whole number of at most %(n)d digits.") % {"n": settings.SCALE_BARCODE_PLU_LENGTH},
+            )
         else:
             final["plu"] = int(raw)
     if final["is_weighted"]:
@@ -437,7 +489,9 @@ def _parse_row(number, values, headers, existing, groups, price_columns, report)
             if getattr(product, name) != value:
                 item["changes"].append(f"{labels[name]}: {getattr(product, name)} → {value}")
         if item["new_group_path"] or (item["group"] is not None and item["group"].pk != product.group_id):
-            item["changes"].append(f"{Product._meta.get_field('group').verbose_name}: → {item['new_group_path'] or item['group']}")
+            item["changes"].append(
+                f"{Product._meta.get_field('group').verbose_name}: → {item['new_group_path'] or item['group']}"
+            )
     return item
 
 
@@ -448,7 +502,7 @@ def _ensure_group(path: str, groups: dict[str, ProductGroup]) -> ProductGroup:
         key = GROUP_SEPARATOR.join(parts[:depth]).lower()
         node = groups.get(key)
         if node is None:
-            node = (parent.add_child(name=parts[depth - 1]) if parent else ProductGroup.add_root(name=parts[depth - 1]))
+            node = parent.add_child(name=parts[depth - 1]) if parent else ProductGroup.add_root(name=parts[depth - 1])
             groups[key] = node
         parent = node
     return parent
@@ -487,8 +541,19 @@ def _apply(parsed: list[dict], *, actor, price_date: datetime.date, report: Impo
         if plu_movers:
             Product.objects.filter(pk__in=[p.pk for p in plu_movers]).update(is_weighted=False, plu=None)
         bulk_update_with_history(
-            changed, Product,
-            ["name", "group", "unit", "vat_rate", "is_weighted", "plu", "excluded_from_discounts", "is_active", "updated_at"],
+            changed,
+            Product,
+            [
+                "name",
+                "group",
+                "unit",
+                "vat_rate",
+                "is_weighted",
+                "plu",
+                "excluded_from_discounts",
+                "is_active",
+                "updated_at",
+            ],
             **bulk_create_kwargs,
         )
     if new_products:
@@ -501,8 +566,11 @@ def _apply(parsed: list[dict], *, actor, price_date: datetime.date, report: Impo
     if replaced:
         Barcode.objects.filter(product_id__in=[item["product"].pk for item in replaced]).delete()
         Barcode.objects.bulk_create(
-            [Barcode(product_id=item["product"].pk, code=code, kind=barcode_classify(code))
-             for item in replaced for code in item["barcodes"]],
+            [
+                Barcode(product_id=item["product"].pk, code=code, kind=barcode_classify(code))
+                for item in replaced
+                for code in item["barcodes"]
+            ],
             batch_size=2000,
         )
 
@@ -527,8 +595,16 @@ def nomenclature_export_rows(*, zones: list[PriceZone], day: datetime.date, quer
     yes, no = "yes", "no"
     for p in queryset.iterator(chunk_size=2000):
         yield [
-            p.sku, p.name, names.get(p.group_id, ""), p.unit, p.vat_rate, yes if p.is_weighted else no,
-            p.plu, yes if p.excluded_from_discounts else no, yes if p.is_active else no, " ".join(codes.get(p.pk, [])),
+            p.sku,
+            p.name,
+            names.get(p.group_id, ""),
+            p.unit,
+            p.vat_rate,
+            yes if p.is_weighted else no,
+            p.plu,
+            yes if p.excluded_from_discounts else no,
+            yes if p.is_active else no,
+            " ".join(codes.get(p.pk, [])),
             *[prices[zone.pk].get(p.pk) for zone in zones],
         ]
 

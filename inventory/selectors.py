@@ -40,9 +40,7 @@ def price_get(*, product: Product | int, shop: Shop, at: datetime.datetime | dat
 def price_in_force_subquery(*, zone_id: int, day: datetime.date, product_ref: str = "pk") -> Subquery:
     """A correlated subquery for annotating products with their price in a zone on a day."""
     return Subquery(
-        Price.objects.filter(
-            product_id=OuterRef(product_ref), zone_id=zone_id, effective_date__lte=day, is_active=True
-        )
+        Price.objects.filter(product_id=OuterRef(product_ref), zone_id=zone_id, effective_date__lte=day, is_active=True)
         .order_by("-effective_date", "-id")
         .values("price_amount")[:1]
     )

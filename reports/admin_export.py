@@ -40,7 +40,7 @@ class ExcelExportMixin:
             path(
                 "export-xlsx/",
                 self.admin_site.admin_view(self.export_xlsx_view),
-                name="%s_%s_export_xlsx" % info,
+                name="{}_{}_export_xlsx".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -75,7 +75,10 @@ class ExcelExportMixin:
         queryset = changelist.get_queryset(request)
         fields = self.get_export_fields(request)
         columns = [Column(label=strip_tags(str(label_for_field(name, self.model, self)))) for name in fields]
-        rows = ([self.export_value(name, obj) for name in fields] for obj in queryset.iterator(chunk_size=self.export_chunk_size))
+        rows = (
+            [self.export_value(name, obj) for name in fields]
+            for obj in queryset.iterator(chunk_size=self.export_chunk_size)
+        )
         buffer = io.BytesIO()
         write_table(buffer, columns=columns, rows=rows, sheet_title=str(self.opts.verbose_name_plural))
         filename = f"{slugify(str(self.opts.verbose_name_plural), allow_unicode=False) or self.opts.model_name}-{timezone.localdate():%Y-%m-%d}.xlsx"

@@ -186,7 +186,9 @@ PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="KZ")
 INTERNAL_BARCODE_PREFIXES = env.list("INTERNAL_BARCODE_PREFIXES", default=["99"])
 # Scale-printed EAN-13 for weighted goods: PP LLLLL WWWWW C by default
 # (prefix, PLU, weight in grams, check digit). Positions are 0-based string offsets.
-SCALE_BARCODE_PREFIXES = env.list("SCALE_BARCODE_PREFIXES", default=["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"])
+SCALE_BARCODE_PREFIXES = env.list(
+    "SCALE_BARCODE_PREFIXES", default=["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"]
+)
 SCALE_BARCODE_PLU_START = env.int("SCALE_BARCODE_PLU_START", default=2)
 SCALE_BARCODE_PLU_LENGTH = env.int("SCALE_BARCODE_PLU_LENGTH", default=5)
 SCALE_BARCODE_WEIGHT_START = env.int("SCALE_BARCODE_WEIGHT_START", default=7)

@@ -45,22 +45,36 @@ class Shop(models.Model):
         _("opening hours"), max_length=200, blank=True, help_text=_("For example: Mon-Sun 08:00-22:00.")
     )
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     photo = models.ImageField(_("photo"), upload_to="shops/", blank=True)
-    price_zone = models.ForeignKey(PriceZone, verbose_name=_("price zone"), on_delete=models.PROTECT, related_name="shops")
+    price_zone = models.ForeignKey(
+        PriceZone, verbose_name=_("price zone"), on_delete=models.PROTECT, related_name="shops"
+    )
     negative_stock_allowed = models.BooleanField(
-        _("negative stock allowed"), default=False,
+        _("negative stock allowed"),
+        default=False,
         help_text=_("Warehouse documents may take stock below zero in this shop."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     managers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("shop managers"), related_name="managed_shops", blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shop managers"),
+        related_name="managed_shops",
+        blank=True,
         help_text=_("Users of the Shop manager role who see this shop's data."),
     )
     history = HistoricalRecords(excluded_fields=["photo"])
@@ -99,12 +113,18 @@ class Product(models.Model):
     group = models.ForeignKey(ProductGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="products")
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
     vat_rate = models.DecimalField(
-        _("VAT rate, %"), max_digits=5, decimal_places=2, default=0,
+        _("VAT rate, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     is_weighted = models.BooleanField(_("weighted"), default=False, help_text=_("Sold by weight from scales."))
     plu = models.PositiveIntegerField(
-        _("PLU"), null=True, blank=True, help_text=_("Scale code of a weighted product; unique among weighted products.")
+        _("PLU"),
+        null=True,
+        blank=True,
+        help_text=_("Scale code of a weighted product; unique among weighted products."),
     )
     excluded_from_discounts = models.BooleanField(
         _("excluded from discounts and points"), default=False, help_text=_("For example tobacco.")
@@ -138,13 +158,16 @@ class Product(models.Model):
                 errors["plu"] = _("A weighted product needs a PLU for the scales.")
             if self.unit != Unit.KILOGRAM:
                 errors["unit"] = _("A weighted product is sold in kilograms.")
-            max_plu = 10 ** settings.SCALE_BARCODE_PLU_LENGTH - 1
+            max_plu = 10**settings.SCALE_BARCODE_PLU_LENGTH - 1
             if self.plu is not None and self.plu > max_plu:
                 errors["plu"] = _("A PLU has at most %(n)d digits.") % {"n": settings.SCALE_BARCODE_PLU_LENGTH}
             elif self.plu is not None:
                 clash = Product.objects.filter(is_weighted=True, plu=self.plu).exclude(pk=self.pk).first()
                 if clash:
-                    errors["plu"] = _("PLU %(plu)s is already used by %(product)s.") % {"plu": self.plu, "product": clash}
+                    errors["plu"] = _("PLU %(plu)s is already used by %(product)s.") % {
+                        "plu": self.plu,
+                        "product": clash,
+                    }
         elif self.plu is not None:
             errors["plu"] = _("Only weighted products have a PLU.")
         if errors:
@@ -175,8 +198,12 @@ class Barcode(models.Model):
             raise ValidationError({"code": exc.messages}) from None
         clash = Barcode.objects.filter(code=self.code).exclude(pk=self.pk).select_related("product").first()
         if clash:
-            raise ValidationError({"code": _("Barcode %(code)s already belongs to %(product)s.") % {
-                "code": self.code, "product": clash.product}})
+            raise ValidationError(
+                {
+                    "code": _("Barcode %(code)s already belongs to %(product)s.")
+                    % {"code": self.code, "product": clash.product}
+                }
+            )
 
     def save(self, *args, **kwargs):
         if not self.kind:
@@ -199,7 +226,9 @@ class Supplier(models.Model):
         _("payment terms, days"), default=0, help_text=_("Deferral: a delivery is due this many days after receipt.")
     )
     order_weekdays = models.PositiveSmallIntegerField(
-        _("order days"), default=0, validators=[MaxValueValidator(127)],
+        _("order days"),
+        default=0,
+        validators=[MaxValueValidator(127)],
         help_text=_("Weekdays on which orders are placed with this supplier."),
     )
     lead_time_days = models.PositiveSmallIntegerField(_("lead time, days"), default=1)

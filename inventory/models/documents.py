@@ -53,25 +53,44 @@ class Document(models.Model):
 
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
     status = models.CharField(
-        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT, editable=False,
+        _("status"),
+        max_length=10,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.DRAFT,
+        editable=False,
         db_index=True,
     )
     business_date = models.DateField(_("date"), default=timezone.localdate, db_index=True)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
-        editable=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True, editable=False)
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, null=True, blank=True,
-        editable=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("cancelled by"), on_delete=models.PROTECT, null=True, blank=True,
-        editable=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
 
     class Meta:

@@ -28,7 +28,9 @@ class PriceChange(Document):
 
 
 class PriceChangeLine(models.Model):
-    document = models.ForeignKey(PriceChange, verbose_name=_("document"), on_delete=models.CASCADE, related_name="lines")
+    document = models.ForeignKey(
+        PriceChange, verbose_name=_("document"), on_delete=models.CASCADE, related_name="lines"
+    )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     price_amount = models.DecimalField(
         _("new price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]

@@ -36,8 +36,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         users = self._users()
         result = seed_inventory(
-            products=options["products"], shops=options["shops"], suppliers=options["suppliers"],
-            actor=users["admin"], seed=options["seed"],
+            products=options["products"],
+            shops=options["shops"],
+            suppliers=options["suppliers"],
+            actor=users["admin"],
+            seed=options["seed"],
         )
         self.stdout.write(
             f"Inventory: {result.zones} zones, {result.shops} shops, {result.groups} groups, "
