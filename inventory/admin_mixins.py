@@ -1,6 +1,7 @@
 """Admin building blocks shared by every app's admin: shop scoping, documents, exports."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -36,6 +37,14 @@ class ShopScopedAdminMixin:
         if obj is None:
             raise Http404(_("No such object, or it belongs to a shop you do not manage."))
         return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))  # 404 for another shop's object
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Shop and not user_sees_all_shops(request.user):

@@ -479,11 +479,11 @@ def _group(path_names: tuple[str, ...], cache: dict) -> ProductGroup:
         if key not in cache:
             name = key[-1]
             if node is None:
-                found = ProductGroup.get_root_nodes().filter(name=name).first()
-                cache[key] = found or ProductGroup.add_root(name=name)
+                found = ProductGroup.objects.get_root_nodes().filter(name=name).first()
+                cache[key] = found or ProductGroup.objects.add_root({"name": name})
             else:
-                found = node.get_children().filter(name=name).first()
-                cache[key] = found or node.add_child(name=name)
+                found = ProductGroup.objects.get_children(node).filter(name=name).first()
+                cache[key] = found or ProductGroup.objects.add_child(node, {"name": name})
         node = cache[key]
     return node
 

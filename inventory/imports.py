@@ -502,7 +502,11 @@ def _ensure_group(path: str, groups: dict[str, ProductGroup]) -> ProductGroup:
         key = GROUP_SEPARATOR.join(parts[:depth]).lower()
         node = groups.get(key)
         if node is None:
-            node = parent.add_child(name=parts[depth - 1]) if parent else ProductGroup.add_root(name=parts[depth - 1])
+            node = (
+                ProductGroup.objects.add_child(parent, {"name": parts[depth - 1]})
+                if parent
+                else ProductGroup.objects.add_root({"name": parts[depth - 1]})
+            )
             groups[key] = node
         parent = node
     return parent

@@ -5,7 +5,8 @@ issue lands in the right roles without a hand-written migration. Add its rule he
 """
 
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 
 OWNER = "Owner"
 ACCOUNTANT = "Accountant"
@@ -52,7 +53,9 @@ def _rule_filter(app: str, model: str, actions: tuple[str, ...]) -> Q:
         codes = Q()
         for action in actions:
             if action in ALL:
-                codes |= Q(codename__startswith=f"{action}_")
+                # Exactly "<action>_<model>": a prefix match would also take custom
+                # permissions such as view_all_shops.
+                codes |= Q(codename=Concat(Value(f"{action}_"), F("content_type__model")))
             else:
                 codes |= Q(codename=action)
         q &= codes

@@ -102,7 +102,7 @@ class ProductGroup(MP_Node):
         return self.name
 
     def full_name(self, separator: str = " / ") -> str:
-        return separator.join(node.name for node in [*self.get_ancestors(), self])
+        return separator.join(node.name for node in [*ProductGroup.objects.get_ancestors(self), self])
 
 
 class Product(models.Model):

@@ -1,0 +1,47 @@
+import pytest
+from django.db import connection
+
+from inventory.roles import ACCOUNTANT, CASHIER, OWNER, SHOP_MANAGER
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` run only when the suite runs on PostgreSQL."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run `make test` with a server reachable)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner", role=OWNER)
+
+
+@pytest.fixture
+def accountant(db):
+    return UserFactory(username="accountant", role=ACCOUNTANT)
+
+
+@pytest.fixture
+def shop_manager(db):
+    return UserFactory(username="manager", role=SHOP_MANAGER)
+
+
+@pytest.fixture
+def cashier(db):
+    return UserFactory(username="cashier", role=CASHIER, is_staff=False)
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
