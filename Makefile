@@ -64,7 +64,7 @@ test-sqlite: $(VENV)/.dev
 # PostgreSQL: DATABASE_URL if set, else 127.0.0.1:5432. With CI=true an unreachable server fails.
 test-postgres: $(VENV)/.dev
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
-	if DATABASE_URL="$$url" DJANGO_TESTING=1 $(PY) -c "import sys, django; django.setup(); from django.db import connection; connection.ensure_connection()" >/dev/null 2>&1; then \
+	if $(PY) -m config.dbcheck "$$url"; then \
 	  echo "== PostgreSQL: $$url"; DJANGO_TESTING=1 DATABASE_URL="$$url" $(BIN)/pytest -q; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $$url is not reachable (CI=true: failing)."; exit 1; \
 	else echo "PostgreSQL at $$url is not reachable: skipping the PostgreSQL run."; fi

@@ -1,0 +1,73 @@
+"""The admin at the real size: 20,000 products with barcodes and two zones of prices."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from inventory.admin import ProductAdmin
+from inventory.demo import seed_inventory
+from inventory.models import Barcode, Price, PriceZone, Product, Shop, Supplier
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+# session + user + count + page + zones + group filter + zone filter + savepoints, whatever the page size
+PRODUCT_LIST_MAX_QUERIES = 12
+
+
+@pytest.fixture
+def big_chain(superuser):
+    seed_inventory(products=20000, shops=4, suppliers=3, actor=superuser)
+    return superuser
+
+
+def test_product_admin_at_20000_products(client, big_chain, django_assert_max_num_queries, monkeypatch):
+    assert Product.objects.count() == 20000
+    client.force_login(big_chain)
+    url = reverse("admin:inventory_product_changelist")
+    for page_size in (20, 100, 500):
+        monkeypatch.setattr(ProductAdmin, "list_per_page", page_size)
+        with django_assert_max_num_queries(PRODUCT_LIST_MAX_QUERIES):
+            response = client.get(url, {"p": 3})
+        rows = response.context["cl"].result_list
+        assert len(rows) == page_size
+        zone_columns = [f"price_zone_{z.pk}" for z in PriceZone.objects.all()]
+        assert all(getattr(rows[0], col) is not None for col in zone_columns)
+
+    with django_assert_max_num_queries(PRODUCT_LIST_MAX_QUERIES):
+        response = client.get(url, {"q": "milk", "is_active__exact": "1"})
+    assert response.context["cl"].result_list
+
+    barcode = Barcode.objects.order_by("id")[10000]
+    response = client.get(url, {"q": barcode.code})
+    assert [p.pk for p in response.context["cl"].result_list] == [barcode.product_id]
+
+
+def test_export_of_20000_products_has_every_row(client, big_chain):
+    client.force_login(big_chain)
+    response = client.get(reverse("admin:inventory_product_export_xlsx"))
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    assert sum(1 for _ in sheet.iter_rows(min_row=2)) == 20000
+
+
+def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys):
+    call_command("seed_demo", products=300, shops=5, suppliers=7)
+    counts = [
+        Product.objects.count(),
+        Barcode.objects.count(),
+        Price.objects.count(),
+        Shop.objects.count(),
+        Supplier.objects.count(),
+    ]
+    assert counts[0] == 300 and counts[3] == 5 and counts[4] == 7
+    call_command("seed_demo", products=300, shops=5, suppliers=7)
+    assert counts == [
+        Product.objects.count(),
+        Barcode.objects.count(),
+        Price.objects.count(),
+        Shop.objects.count(),
+        Supplier.objects.count(),
+    ]
+    assert "admin / admin" in capsys.readouterr().out
