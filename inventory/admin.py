@@ -21,7 +21,13 @@ from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
 
 from .admin_mixins import BaseAdmin, DocumentAdminMixin, HistoryAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
 from .choices import DocumentStatus, Weekday
-from .imports import ImportFileError, nomenclature_export_header, nomenclature_export_rows, nomenclature_import
+from .imports import (
+    ImportFileError,
+    group_full_names,
+    nomenclature_export_header,
+    nomenclature_export_rows,
+    nomenclature_import,
+)
 from .models import Barcode, Price, PriceChange, PriceChangeLine, PriceZone, Product, ProductGroup, Shop, Supplier
 from .selectors import price_get, price_in_force_subquery, product_ids_matching_code, user_sees_all_shops
 from .services import price_change_cancel, price_change_post
@@ -100,6 +106,23 @@ class ProductGroupAdmin(ExcelExportMixin, TreeAdmin):
             .get_queryset(request)
             .annotate(direct_count=Count("products"), subtree_count=SubqueryCount(in_subtree))
         )
+
+    export_fields = ["full_path", "direct_count", "subtree_count"]
+
+    def export_xlsx_view(self, request):
+        # The tree changelist shows one level at a time; the spreadsheet carries the whole tree.
+        request._ignore_treebeard_filters = True
+        return super().export_xlsx_view(request)
+
+    def export_rows(self, request, queryset, fields):
+        names = group_full_names()
+        for obj in queryset.order_by("path").iterator(chunk_size=self.export_chunk_size):
+            obj.full_path_name = names.get(obj.pk)
+            yield [self.export_value(name, obj) for name in fields]
+
+    @admin.display(description=gettext_lazy("group"))
+    def full_path(self, obj):
+        return getattr(obj, "full_path_name", None) or obj.full_name()
 
     @admin.display(description=gettext_lazy("products in the group"), ordering="direct_count")
     def direct_count(self, obj):

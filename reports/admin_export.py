@@ -68,6 +68,10 @@ class ExcelExportMixin:
             return str(value)
         return value
 
+    def export_rows(self, request, queryset, fields):
+        for obj in queryset.iterator(chunk_size=self.export_chunk_size):
+            yield [self.export_value(name, obj) for name in fields]
+
     def export_xlsx_view(self, request):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
