@@ -424,6 +424,28 @@ BRANDS = [
     "Uyut",
     "Chistota",
 ]
+QUALIFIERS = [
+    "Classic",
+    "Premium",
+    "Light",
+    "Organic",
+    "Family",
+    "Mini",
+    "Extra",
+    "Original",
+    "Fresh",
+    "Homestyle",
+    "Gold",
+    "Select",
+    "Village",
+    "Kids",
+    "Eco",
+    "Strong",
+    "Soft",
+    "Max",
+    "Royal",
+    "Daily",
+]
 SUPPLIER_WORDS = [
     "Agro",
     "Trade",
@@ -461,6 +483,10 @@ class SeedResult:
     barcodes: int = 0
     prices: int = 0
     suppliers: int = 0
+
+
+def sku_for(index: int) -> str:
+    return f"P{index + 1:06d}"
 
 
 def _ean13(rng: random.Random, used: set[str]) -> str:
@@ -570,15 +596,17 @@ def _seed_products(rng: random.Random, count: int, zones, actor) -> tuple[int, i
     plu = 0
     for index in range(count):
         group, unit, weighted, bases, sizes, (low, high) = leaves[index % len(leaves)]
-        for _attempt in range(20):
-            name = " ".join(x for x in [rng.choice(BRANDS), rng.choice(bases), rng.choice(sizes)] if x)
+        for attempt in range(40):
+            qualifier = rng.choice(QUALIFIERS) if attempt else ""
+            name = " ".join(x for x in [rng.choice(BRANDS), qualifier, rng.choice(bases), rng.choice(sizes)] if x)
             if name not in names_seen:
                 break
-            name = f"{name} #{index}"
+        else:
+            name = f"{name} ({sku_for(index)})"
         names_seen.add(name)
         if weighted:
             plu += 1
-        sku = f"P{index + 1:06d}"
+        sku = sku_for(index)
         price = round_money(Decimal(rng.randint(low, high)) + Decimal(rng.choice(["0", "0.50", "0.90"])))
         codes = [] if weighted else [_ean13(rng, used_codes) for _ in range(2 if rng.random() < 0.15 else 1)]
         if sku in existing_skus:

@@ -150,12 +150,27 @@ def _bool(value) -> bool:
     raise ValueError
 
 
+UNIT_CODES = {code.lower(): code for code in Unit.values}
+
+
 def _unit(value) -> str:
     text = _text(value).lower()
-    for code, label in Unit.choices:
+    if text in UNIT_CODES:
+        return UNIT_CODES[text]
+    for code, label in Unit.choices:  # a label in the user's language ("кг", "piece")
         if text in {code.lower(), str(label).lower()}:
             return code
     raise ValueError
+
+
+# Column -> (parser, error message); messages are formatted only when a cell is bad.
+FLAG_PARSERS = {
+    COL_UNIT: (_unit, gettext_lazy("Unknown unit “%(value)s”; use one of: %(choices)s.")),
+    COL_VAT: (lambda v: _decimal(v, places=2), gettext_lazy("VAT rate must be a number from 0 to 100.")),
+    COL_WEIGHTED: (_bool, gettext_lazy("Write yes or no.")),
+    COL_EXCLUDED: (_bool, gettext_lazy("Write yes or no.")),
+    COL_ACTIVE: (_bool, gettext_lazy("Write yes or no.")),
+}
 
 
 # --- the import ---------------------------------------------------------------------------
@@ -235,6 +250,12 @@ def nomenclature_import(
 
     existing = {p.sku: p for p in Product.objects.all()}
     groups = _group_paths()
+    groups_by_id = {g.pk: g for g in groups.values()}
+    context = {
+        "labels": {f: str(Product._meta.get_field(f).verbose_name) for f in PRODUCT_FIELDS.values()},
+        "group_label": str(Product._meta.get_field("group").verbose_name),
+        "groups_by_id": groups_by_id,
+    }
     barcode_owner: dict[str, str] = {}  # code -> SKU, as the file would leave it
     barcodes_by_product: dict[int, list[str]] = defaultdict(list)
     for code, product_id in Barcode.objects.values_list("code", "product_id"):
@@ -248,7 +269,7 @@ def nomenclature_import(
     seen_skus: dict[str, int] = {}
     file_barcodes: dict[str, tuple[int, str]] = {}
     for number, values in rows:
-        item = _parse_row(number, values, headers, existing, groups, price_columns, report)
+        item = _parse_row(number, values, headers, existing, groups, price_columns, report, context)
         if item is None:
             continue
         sku = item["sku"]
@@ -311,10 +332,13 @@ def nomenclature_import(
                 final_plu[plu] = item["sku"]
 
     for item in parsed:
-        if item["product"] is not None and item["barcodes"] is not None:
-            old_codes = barcodes_by_product.get(item["product"].pk, [])
-            if sorted(old_codes) != sorted(item["barcodes"]):
-                item["changes"].append(f"{COL_BARCODES}: {' '.join(old_codes) or '—'} → {' '.join(item['barcodes'])}")
+        if item["barcodes"] is None:
+            continue
+        old_codes = barcodes_by_product.get(item["product"].pk, []) if item["product"] else []
+        item["barcodes_removed"] = sorted(set(old_codes) - set(item["barcodes"]))
+        item["barcodes_added"] = [c for c in item["barcodes"] if c not in set(old_codes)]
+        if item["product"] is not None and (item["barcodes_removed"] or item["barcodes_added"]):
+            item["changes"].append(f"{COL_BARCODES}: {' '.join(old_codes) or '—'} → {' '.join(item['barcodes'])}")
 
     # Prices: compare with the prices in force on the price date.
     current_prices = {zone.pk: prices_in_force(zone_id=zone.pk, day=price_date) for zone in price_columns.values()}
@@ -340,7 +364,7 @@ def nomenclature_import(
     return report
 
 
-def _parse_row(number, values, headers, existing, groups, price_columns, report) -> dict | None:
+def _parse_row(number, values, headers, existing, groups, price_columns, report, context) -> dict | None:
     errors_before = len(report.errors)
 
     def error(column, message):
@@ -363,7 +387,7 @@ def _parse_row(number, values, headers, existing, groups, price_columns, report)
         "excluded_from_discounts": product.excluded_from_discounts if product else False,
         "is_active": product.is_active if product else True,
     }
-    group = product.group if product else None
+    group = context["groups_by_id"].get(product.group_id) if product else None
     item = {
         "row": number,
         "sku": sku,
@@ -422,11 +446,10 @@ def _parse_row(number, values, headers, existing, groups, price_columns, report)
             continue
         try:
             value = parse(raw)
+            if column == COL_VAT and not (Decimal(0) <= value <= Decimal(100)):
+                raise ValueError
         except ValueError:
-            error(column, message)
-            continue
-        if column == COL_VAT and not (Decimal(0) <= value <= Decimal(100)):
-            error(column, message)
+            error(column, message % {"value": _text(raw), "choices": ", ".join(Unit.values)})
             continue
         final[PRODUCT_FIELDS[column]] = value
 
@@ -484,7 +507,7 @@ def _parse_row(number, values, headers, existing, groups, price_columns, report)
     if product is None:
         item["changes"].append(_("new product"))
     else:
-        labels = {f: str(Product._meta.get_field(f).verbose_name) for f in final}
+        labels = context["labels"]
         for name, value in final.items():
             if getattr(product, name) != value:
                 item["changes"].append(f"{labels[name]}: {getattr(product, name)} → {value}")
@@ -566,17 +589,18 @@ def _apply(parsed: list[dict], *, actor, price_date: datetime.date, report: Impo
         for p in new_products:
             p.pk = ids[p.sku]
 
-    replaced = [item for item in parsed if item["barcodes"] is not None]
-    if replaced:
-        Barcode.objects.filter(product_id__in=[item["product"].pk for item in replaced]).delete()
-        Barcode.objects.bulk_create(
-            [
-                Barcode(product_id=item["product"].pk, code=code, kind=barcode_classify(code))
-                for item in replaced
-                for code in item["barcodes"]
-            ],
-            batch_size=2000,
-        )
+    # Barcodes: remove the codes a product no longer has, then add the new ones (a code may
+    # move from one product to another within the file).
+    removed = [code for item in parsed for code in item.get("barcodes_removed", [])]
+    for start in range(0, len(removed), 1000):  # codes are unique, so the code alone names the row
+        Barcode.objects.filter(code__in=removed[start : start + 1000]).delete()
+    added = [
+        Barcode(product_id=item["product"].pk, code=code, kind=barcode_classify(code))
+        for item in parsed
+        for code in item.get("barcodes_added", [])
+    ]
+    if added:
+        bulk_create_with_history(added, Barcode, batch_size=2000, default_user=actor)
 
     by_zone: dict[PriceZone, list[tuple[int, Decimal]]] = defaultdict(list)
     for item in parsed:
