@@ -29,7 +29,7 @@ from .imports import (
     nomenclature_import,
 )
 from .models import Barcode, Price, PriceChange, PriceChangeLine, PriceZone, Product, ProductGroup, Shop, Supplier
-from .selectors import price_get, price_in_force_subquery, product_ids_matching_code, user_sees_all_shops
+from .selectors import price_in_force_subquery, product_ids_matching_code, user_sees_all_shops, zone_price_get
 from .services import price_change_cancel, price_change_post
 
 
@@ -283,8 +283,7 @@ class ProductAdmin(HistoryAdmin):
             return "—"
         rows = []
         for zone in PriceZone.objects.all():
-            shop = zone.shops.first() or Shop(price_zone=zone)
-            price = price_get(product=obj, shop=shop, at=timezone.localdate())
+            price = zone_price_get(product_id=obj.pk, zone_id=zone.pk, day=timezone.localdate())
             rows.append((zone.name, price if price is not None else "—"))
         if not rows:
             return "—"

@@ -26,15 +26,18 @@ def shop_local_date(*, shop: Shop, at: datetime.datetime | datetime.date) -> dat
 
 def price_get(*, product: Product | int, shop: Shop, at: datetime.datetime | datetime.date) -> Decimal | None:
     """The retail price in force for `product` in `shop` at `at` (the shop's local day), or None."""
-    day = shop_local_date(shop=shop, at=at)
     product_id = product if isinstance(product, int) else product.pk
-    row = (
-        Price.objects.filter(product_id=product_id, zone_id=shop.price_zone_id, effective_date__lte=day, is_active=True)
+    return zone_price_get(product_id=product_id, zone_id=shop.price_zone_id, day=shop_local_date(shop=shop, at=at))
+
+
+def zone_price_get(*, product_id: int, zone_id: int, day: datetime.date) -> Decimal | None:
+    """The retail price in force in a price zone on a day, or None."""
+    return (
+        Price.objects.filter(product_id=product_id, zone_id=zone_id, effective_date__lte=day, is_active=True)
         .order_by("-effective_date", "-id")
         .values_list("price_amount", flat=True)
         .first()
     )
-    return row
 
 
 def price_in_force_subquery(*, zone_id: int, day: datetime.date, product_ref: str = "pk") -> Subquery:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from inventory.barcodes import scale_barcode_build
-from inventory.models import PriceChange, Shop, Supplier
+from inventory.models import PriceChange, Product, Shop, Supplier
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
 from inventory.services import price_change_post
 from tests.factories import (
@@ -254,3 +254,30 @@ def test_roles_follow_new_models_after_migrate(db):
     assert ("inventory", "delete_product") not in {
         (p.content_type.app_label, p.codename) for p in role_permissions(ACCOUNTANT)
     }
+
+
+def test_a_duplicate_plu_in_the_product_form_names_the_other_product(client, superuser, chain):
+    client.force_login(superuser)
+    data = {
+        "sku": "BRIE",
+        "name": "Brie",
+        "group": chain["cheese"].group_id,
+        "unit": "kg",
+        "vat_rate": "16",
+        "is_active": "on",
+        "is_weighted": "on",
+        "plu": "42",
+        "barcodes-TOTAL_FORMS": "0",
+        "barcodes-INITIAL_FORMS": "0",
+        "barcodes-MIN_NUM_FORMS": "0",
+        "barcodes-MAX_NUM_FORMS": "1000",
+        "prices-TOTAL_FORMS": "0",
+        "prices-INITIAL_FORMS": "0",
+        "prices-MIN_NUM_FORMS": "0",
+        "prices-MAX_NUM_FORMS": "0",
+    }
+    response = client.post(reverse("admin:inventory_product_add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "CHEESE" in " ".join(errors["plu"])
+    assert not Product.objects.filter(sku="BRIE").exists()
