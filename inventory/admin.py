@@ -19,7 +19,14 @@ from treebeard.forms import movenodeform_factory
 from reports.admin_export import ExcelExportMixin
 from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
 
-from .admin_mixins import BaseAdmin, DocumentAdminMixin, HistoryAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
+from .admin_mixins import (
+    DOCUMENT_AUDIT_FIELDS,
+    BaseAdmin,
+    DocumentAdminMixin,
+    HistoryAdmin,
+    ReadOnlyAdminMixin,
+    ShopScopedAdminMixin,
+)
 from .choices import DocumentStatus, Weekday
 from .imports import (
     ImportFileError,
@@ -392,18 +399,12 @@ class PriceChangeAdmin(DocumentAdminMixin, HistoryAdmin):
     list_select_related = ["zone", "posted_by"]
     search_fields = ["number", "comment"]
     fields = [
-        "number",
-        "status",
+        *DOCUMENT_AUDIT_FIELDS[:2],
         "business_date",
         "zone",
         "effective_date",
         "comment",
-        "created_by",
-        "created_at",
-        "posted_by",
-        "posted_at",
-        "cancelled_by",
-        "cancelled_at",
+        *DOCUMENT_AUDIT_FIELDS[2:],
     ]
     inlines = [PriceChangeLineInline]
     actions = ["post_selected", "cancel_selected"]

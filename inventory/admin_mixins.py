@@ -79,6 +79,18 @@ class ReadOnlyAdminMixin:
         return False
 
 
+DOCUMENT_AUDIT_FIELDS = (
+    "number",
+    "status",
+    "created_by",
+    "created_at",
+    "posted_by",
+    "posted_at",
+    "cancelled_by",
+    "cancelled_at",
+)
+
+
 class DocumentAdminMixin:
     """Drafts are editable; posted and cancelled documents are read-only.
 
@@ -94,16 +106,7 @@ class DocumentAdminMixin:
 
     def get_readonly_fields(self, request, obj=None):
         # A posted document is shown read-only because has_change_permission() says no.
-        audit = [
-            "number",
-            "status",
-            "created_by",
-            "created_at",
-            "posted_by",
-            "posted_at",
-            "cancelled_by",
-            "cancelled_at",
-        ]
+        audit = list(DOCUMENT_AUDIT_FIELDS)
         return [*super().get_readonly_fields(request, obj), *audit]
 
     def has_change_permission(self, request, obj=None):
