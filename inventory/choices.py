@@ -27,6 +27,7 @@ class ShopFormat(models.TextChoices):
     CONVENIENCE = "convenience", _("convenience store")
     SUPERMARKET = "supermarket", _("supermarket")
     WAREHOUSE = "warehouse", _("warehouse")
+    TRANSIT = "transit", _("goods in transit")
 
 
 class Weekday(models.IntegerChoices):
@@ -39,3 +40,33 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 5, _("Friday")
     SATURDAY = 6, _("Saturday")
     SUNDAY = 7, _("Sunday")
+
+
+class StockMovementKind(models.TextChoices):
+    OPENING = "opening", _("opening balance")
+    RECEIPT = "receipt", _("goods receipt")
+    SUPPLIER_RETURN = "supplier_return", _("return to supplier")
+    TRANSFER_OUT = "transfer_out", _("transfer out")
+    TRANSFER_IN = "transfer_in", _("transfer in")
+    TRANSFER_SHORTAGE = "transfer_shortage", _("transfer shortage")
+    TRANSFER_SURPLUS = "transfer_surplus", _("transfer surplus")
+    WRITE_OFF = "write_off", _("write-off")
+    STOCKTAKE = "stocktake", _("stocktake difference")
+    SALE = "sale", _("sale")
+    SALE_RETURN = "sale_return", _("customer return")
+    COST_ADJUSTMENT = "cost_adjustment", _("cost adjustment")
+
+
+class PostingAction(models.TextChoices):
+    POST = "post", _("posted")
+    CANCEL = "cancel", _("cancelled")
+    RECEIVE = "receive", _("received")
+    RECOST = "recost", _("re-costed")
+
+
+class WriteOffReason(models.TextChoices):
+    SPOILAGE = "spoilage", _("spoilage")
+    DAMAGE = "damage", _("damage")
+    SHORTAGE = "shortage", _("shortage")
+    OWN_USE = "own_use", _("own use")
+    OTHER = "other", _("other")

@@ -26,3 +26,17 @@ class DocumentEmpty(DomainError):
 
 class ProductNotFound(DomainError):
     default_message = _("No product has this code.")
+
+
+class PeriodClosed(DomainError):
+    default_message = _("The period is closed.")
+
+
+class NegativeStock(DomainError):
+    """Goods would leave that are not there; `shortages` lists (shop, product, available, needed)."""
+
+    default_message = _("Not enough stock.")
+
+    def __init__(self, message=None, *, shortages=None):
+        super().__init__(message)
+        self.shortages = shortages or []

@@ -93,3 +93,12 @@ def price_change_create(*, zone, effective_date: datetime.date, lines, actor=Non
     for product, price in lines:
         PriceChangeLine.objects.create(document=document, product=product, price_amount=Decimal(price))
     return document
+
+
+def stock_document(model, *, shop, lines, business_date=None, **fields):
+    """A draft stock document with lines: `lines` are dicts of line fields (product, quantity, ...)."""
+    extra = {"business_date": business_date} if business_date else {}
+    document = model.objects.create(shop=shop, **extra, **fields)
+    line_model = document.lines.model
+    line_model.objects.bulk_create([line_model(document=document, **line) for line in lines])
+    return document

@@ -1,8 +1,43 @@
 from .catalog import Barcode, PriceZone, Product, ProductGroup, Shop, Supplier
 from .documents import Document, DocumentCounter, document_number_next
 from .pricing import Price, PriceChange, PriceChangeLine
+from .stock import LedgerCheckRun, PeriodLock, Posting, RecostRequest, StockBalance, StockLedgerEntry
+from .stock_documents import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    OpeningBalance,
+    OpeningBalanceLine,
+    ShopDocument,
+    Stocktake,
+    StocktakeLine,
+    SupplierReturn,
+    SupplierReturnLine,
+    Transfer,
+    TransferLine,
+    WriteOff,
+    WriteOffLine,
+)
 
 __all__ = [
+    "GoodsReceipt",
+    "GoodsReceiptLine",
+    "LedgerCheckRun",
+    "OpeningBalance",
+    "OpeningBalanceLine",
+    "PeriodLock",
+    "Posting",
+    "RecostRequest",
+    "ShopDocument",
+    "StockBalance",
+    "StockLedgerEntry",
+    "Stocktake",
+    "StocktakeLine",
+    "SupplierReturn",
+    "SupplierReturnLine",
+    "Transfer",
+    "TransferLine",
+    "WriteOff",
+    "WriteOffLine",
     "Barcode",
     "Document",
     "DocumentCounter",

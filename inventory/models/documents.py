@@ -50,6 +50,7 @@ class Document(models.Model):
     """
 
     NUMBER_PREFIX = "DOC"
+    DOCUMENT_TYPE = "document"
 
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
     status = models.CharField(

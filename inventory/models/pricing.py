@@ -13,6 +13,7 @@ class PriceChange(Document):
     """A price-change document: new retail prices for many products in a zone from a date."""
 
     NUMBER_PREFIX = "PC"
+    DOCUMENT_TYPE = "price_change"
 
     zone = models.ForeignKey(PriceZone, verbose_name=_("price zone"), on_delete=models.PROTECT, related_name="+")
     effective_date = models.DateField(_("effective from"), help_text=_("The new prices apply from this day on."))

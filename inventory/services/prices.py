@@ -7,18 +7,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .choices import DocumentStatus
-from .exceptions import DocumentEmpty, DocumentNotDraft, DocumentNotPosted, DomainError
-from .models import Price, PriceChange, PriceChangeLine, PriceZone
-from .money import round_money
-
-
-def ensure_draft(document) -> None:
-    if document.status != DocumentStatus.DRAFT:
-        raise DocumentNotDraft(
-            _("%(doc)s is %(status)s: only a draft can be changed or posted.")
-            % {"doc": document.number, "status": document.get_status_display()}
-        )
+from ..choices import DocumentStatus
+from ..exceptions import DocumentEmpty, DocumentNotPosted, DomainError
+from ..models import Price, PriceChange, PriceChangeLine, PriceZone
+from ..money import round_money
+from .common import ensure_draft
 
 
 def build_prices(document: PriceChange, lines: Iterable[PriceChangeLine]) -> list[Price]:

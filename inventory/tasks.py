@@ -1,0 +1,20 @@
+"""Celery tasks of the inventory app: each only calls a service."""
+
+from celery import shared_task
+
+from .services.recost import stock_recost_pending as _recost_pending
+
+
+@shared_task(name="inventory.stock_recost_pending")
+def stock_recost_pending() -> int:
+    """Re-cost the queued (shop, product) pairs."""
+    return _recost_pending()
+
+
+@shared_task(name="inventory.ledgers_check")
+def ledgers_check() -> dict:
+    """Nightly: compare every balance with the sum of its ledger rows; the result is kept for the owner."""
+    from .services.checks import ledgers_check as check
+
+    run = check()
+    return {"pairs_checked": run.pairs_checked, "differences": run.differences}
