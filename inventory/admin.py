@@ -91,6 +91,9 @@ class ShopAdmin(ShopScopedAdminMixin, HistoryAdmin):
     def has_add_permission(self, request):
         return user_sees_all_shops(request.user) and super().has_add_permission(request)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).trading()
+
 
 class SubqueryCount(Subquery):
     """COUNT(*) of a subquery's rows, as one correlated scalar subquery."""

@@ -30,8 +30,16 @@ class PriceZone(models.Model):
         return self.name
 
 
+class ShopQuerySet(models.QuerySet):
+    def trading(self):
+        """Real shops and warehouses, without the system "in transit" location."""
+        return self.exclude(format=ShopFormat.TRANSIT)
+
+
 class Shop(models.Model):
     """A shop (or warehouse) of the chain. Its business day is its own local day."""
+
+    objects = ShopQuerySet.as_manager()
 
     code = models.CharField(
         _("code"), max_length=8, unique=True, help_text=_("Short code used in document numbers, e.g. 07.")
