@@ -6,13 +6,15 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .barcodes import is_scale_prefix, scale_barcode_parse
 from .exceptions import ProductNotFound
 from .models import Barcode, Price, Product, Shop
+from .money import round_money, round_quantity
 
 
 def shop_local_date(*, shop: Shop, at: datetime.datetime | datetime.date) -> datetime.date:
@@ -103,3 +105,93 @@ def shops_for_user(*, user) -> QuerySet[Shop]:
     if not user.is_authenticated:
         return Shop.objects.none()
     return Shop.objects.filter(managers=user)
+
+
+# --- stock ---------------------------------------------------------------------------------------
+
+IN_KINDS = {
+    "in_receipts": ("receipt", "opening"),
+    "in_transfers": ("transfer_in", "transfer_surplus"),
+    "in_returns": ("sale_return",),
+}
+OUT_KINDS = {
+    "out_sales": ("sale",),
+    "out_write_offs": ("write_off", "transfer_shortage"),
+    "out_transfers": ("transfer_out",),
+    "out_supplier_returns": ("supplier_return",),
+}
+
+
+def stock_balance_get(*, shop_id: int, product_id: int, at: datetime.date | None = None) -> tuple[Decimal, Decimal]:
+    """(quantity, cost value) of a product in a shop now, or at the end of day `at`."""
+    from .models import StockBalance, StockLedgerEntry
+
+    balance = StockBalance.objects.filter(shop_id=shop_id, product_id=product_id).values_list("quantity", "cost_amount").first()
+    quantity, cost = balance or (Decimal("0"), Decimal("0"))
+    if at is None:
+        return quantity, cost
+    later = StockLedgerEntry.objects.filter(shop_id=shop_id, product_id=product_id, business_date__gt=at).aggregate(
+        q=Sum("quantity"), c=Sum("cost_amount")
+    )
+    return round_quantity(quantity - (later["q"] or 0)), round_money(cost - (later["c"] or 0))
+
+
+def _group_filter(queryset, group_path: str | None, prefix: str = "product__"):
+    return queryset.filter(**{f"{prefix}group__path__startswith": group_path}) if group_path else queryset
+
+
+def shop_balances_at(*, shop_id: int, day: datetime.date | None = None, group_path: str | None = None, nonzero: bool = True):
+    """Every product's quantity and cost value in a shop at the end of `day` (None: now), in one query.
+
+    Computed as the balance row minus the movements dated after `day`: recent dates read
+    few ledger rows, whatever the length of the history.
+    """
+    from .models import StockBalance, StockLedgerEntry
+
+    queryset = StockBalance.objects.filter(shop_id=shop_id)
+    queryset = _group_filter(queryset, group_path)
+    if day is not None:
+        later = StockLedgerEntry.objects.filter(shop_id=shop_id, product_id=OuterRef("product_id"), business_date__gt=day)
+        later_q = Subquery(later.order_by().values("product_id").annotate(s=Sum("quantity")).values("s"))
+        later_c = Subquery(later.order_by().values("product_id").annotate(s=Sum("cost_amount")).values("s"))
+        queryset = queryset.annotate(
+            qty=F("quantity") - Coalesce(later_q, Value(Decimal("0")), output_field=DecimalField(max_digits=16, decimal_places=3)),
+            cost=F("cost_amount") - Coalesce(later_c, Value(Decimal("0")), output_field=DecimalField(max_digits=18, decimal_places=2)),
+        )
+    else:
+        queryset = queryset.annotate(qty=F("quantity"), cost=F("cost_amount"))
+    if nonzero:
+        queryset = queryset.exclude(qty=0, cost=0)
+    return queryset.order_by("product__group__path", "product__name").values(
+        "product_id", "product__sku", "product__name", "product__group__name", "product__unit", "qty", "cost"
+    )
+
+
+def stock_movements(*, shop_id: int, date_from: datetime.date, date_to: datetime.date, group_path: str | None = None):
+    """Per product: opening, in by kind, out by kind, closing (quantities) and opening/closing cost, in one query."""
+    from .models import StockLedgerEntry
+
+    period = Q(business_date__gte=date_from, business_date__lte=date_to)
+    before = Q(business_date__lt=date_from)
+    zero_q = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=3))
+    zero_c = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
+    sums = {
+        "opening_qty": Coalesce(Sum("quantity", filter=before), zero_q),
+        "opening_cost": Coalesce(Sum("cost_amount", filter=before), zero_c),
+        "closing_qty": Coalesce(Sum("quantity"), zero_q),
+        "closing_cost": Coalesce(Sum("cost_amount"), zero_c),
+        "stocktake_qty": Coalesce(Sum("quantity", filter=period & Q(kind="stocktake")), zero_q),
+    }
+    for name, kinds in IN_KINDS.items():
+        sums[name] = Coalesce(Sum("quantity", filter=period & Q(kind__in=kinds)), zero_q)
+    for name, kinds in OUT_KINDS.items():
+        sums[name] = Coalesce(-Sum("quantity", filter=period & Q(kind__in=kinds)), zero_q)
+    queryset = StockLedgerEntry.objects.filter(shop_id=shop_id, business_date__lte=date_to)
+    queryset = _group_filter(queryset, group_path)
+    return (
+        queryset.order_by()
+        .values("product_id", "product__sku", "product__name", "product__unit")
+        .annotate(**sums)
+        .exclude(opening_qty=0, closing_qty=0, opening_cost=0, closing_cost=0)
+        .order_by("product__name")
+    )
