@@ -383,9 +383,6 @@ class ProductAdmin(HistoryAdmin):
         return response
 
 
-MAX_INLINE_LINES = 300
-
-
 class PriceChangeLineInline(admin.TabularInline):
     model = PriceChangeLine
     autocomplete_fields = ["product"]
@@ -410,34 +407,7 @@ class PriceChangeAdmin(DocumentAdminMixin, HistoryAdmin):
         *DOCUMENT_AUDIT_FIELDS[2:],
     ]
     inlines = [PriceChangeLineInline]
-    actions = ["post_selected", "cancel_selected"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(line_count=Count("lines"))
-
-    @admin.display(description=gettext_lazy("lines"), ordering="line_count")
-    def line_count(self, obj):
-        return obj.line_count
-
-    def get_inlines(self, request, obj):
-        # A page with 20,000 inline rows is unusable: big documents list their lines on a paged list.
-        if obj is not None and obj.line_count > MAX_INLINE_LINES:
-            return []
-        return super().get_inlines(request, obj)
-
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        if obj is not None and obj.line_count > MAX_INLINE_LINES:
-            return [*fields, "lines_link"]
-        return fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "lines_link"]
-
-    @admin.display(description=gettext_lazy("lines"))
-    def lines_link(self, obj):
-        url = reverse("admin:inventory_pricechangeline_changelist") + f"?document__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, _("%(count)d lines: open the list") % {"count": obj.line_count})
+    lines_changelist = "admin:inventory_pricechangeline_changelist"
 
 
 @admin.register(PriceChangeLine)
@@ -535,3 +505,4 @@ class SupplierAdmin(HistoryAdmin):
         (gettext_lazy("Terms"), {"fields": ["payment_terms_days", "order_days", "lead_time_days", "min_order_amount"]}),
         (None, {"fields": ["comment"]}),
     ]
+from . import admin_stock  # noqa: E402,F401  (registers the stock admin)

@@ -3,8 +3,10 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -91,23 +93,74 @@ DOCUMENT_AUDIT_FIELDS = (
 )
 
 
+MAX_INLINE_LINES = 300
+
+
+class DocumentAction:
+    """A button on a document's page (and a list action): runs one service on one document."""
+
+    def __init__(self, name, label, service, *, when=("draft",), confirm=None, extra=None):
+        self.name, self.label, self.service, self.when, self.confirm, self.extra = name, label, service, when, confirm, extra
+
+    def available(self, document) -> bool:
+        return document.status in self.when and (self.extra is None or self.extra(document))
+
+
 class DocumentAdminMixin:
     """Drafts are editable; posted and cancelled documents are read-only.
 
-    Post and Cancel are list actions and buttons on the document page; both call the
-    services named by `post_service` / `cancel_service` (keyword arguments document_id,
-    actor) and report every refusal with its reason.
+    Buttons on the document page and list actions come from `get_document_actions()`
+    (by default Post and Cancel from `post_service` / `cancel_service`, keyword arguments
+    document_id and actor); every refusal is reported with its reason. Documents with more
+    than MAX_INLINE_LINES lines show a link to their lines on a paged list
+    (`lines_changelist`, an admin URL name) instead of an inline.
     """
 
     post_service = None
     cancel_service = None
+    lines_changelist: str | None = None
     change_form_template = "admin/document_change_form.html"
     date_hierarchy = "business_date"
+    actions = ["post_selected", "cancel_selected"]
+
+    def get_document_actions(self) -> list[DocumentAction]:
+        result = []
+        if self.post_service:
+            result.append(DocumentAction("post", gettext_lazy("Post"), type(self).post_service))
+        if self.cancel_service:
+            result.append(
+                DocumentAction(
+                    "cancel", gettext_lazy("Cancel document"), type(self).cancel_service, when=("posted",),
+                    confirm=gettext_lazy("Cancel this document? Its effect will be reversed."),
+                )
+            )
+        return result
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(line_count=Count("lines", distinct=True))
+
+    @admin.display(description=gettext_lazy("lines"), ordering="line_count")
+    def line_count(self, obj):
+        return obj.line_count
+
+    def _big(self, obj) -> bool:
+        return obj is not None and self.lines_changelist is not None and getattr(obj, "line_count", 0) > MAX_INLINE_LINES
+
+    def get_inlines(self, request, obj):
+        return [] if self._big(obj) else super().get_inlines(request, obj)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [*fields, "lines_link"] if self._big(obj) else [f for f in fields if f != "lines_link"]
 
     def get_readonly_fields(self, request, obj=None):
         # A posted document is shown read-only because has_change_permission() says no.
-        audit = list(DOCUMENT_AUDIT_FIELDS)
-        return [*super().get_readonly_fields(request, obj), *audit]
+        return [*super().get_readonly_fields(request, obj), *DOCUMENT_AUDIT_FIELDS, "lines_link"]
+
+    @admin.display(description=gettext_lazy("lines"))
+    def lines_link(self, obj):
+        url = reverse(self.lines_changelist) + f"?document__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("%(count)d lines: open the list") % {"count": obj.line_count})
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not obj.is_draft:
@@ -127,54 +180,63 @@ class DocumentAdminMixin:
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
-            path("<path:object_id>/post/", self.admin_site.admin_view(self.post_view), name="{}_{}_post".format(*info)),
             path(
-                "<path:object_id>/cancel/",
-                self.admin_site.admin_view(self.cancel_view),
-                name="{}_{}_cancel".format(*info),
+                "<path:object_id>/do/<str:action>/",
+                self.admin_site.admin_view(self.document_action_view),
+                name="{}_{}_do".format(*info),
             ),
             *super().get_urls(),
         ]
 
-    def _run(self, request, service, documents, done_message) -> int:
+    def _run(self, request, action: DocumentAction, documents) -> int:
         done = 0
         for document in documents:
             try:
-                service(document_id=document.pk, actor=request.user)
+                action.service(document_id=document.pk, actor=request.user)
             except DomainError as exc:
                 self.message_user(request, f"{document}: {exc.message}", messages.ERROR)
             else:
                 done += 1
         if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+            self.message_user(request, _("%(action)s: %(count)d.") % {"action": action.label, "count": done}, messages.SUCCESS)
         return done
 
-    def _can_post(self, request) -> bool:
-        return self.post_service is not None and super().has_change_permission(request)
+    def _may_act(self, request) -> bool:
+        return super().has_change_permission(request)
 
-    def _single(self, request, object_id, service, done_message):
-        if request.method != "POST" or not self._can_post(request):
+    def document_action_view(self, request, object_id, action):
+        actions = {a.name: a for a in self.get_document_actions()}
+        if request.method != "POST" or action not in actions or not self._may_act(request):
             raise PermissionDenied
         document = self.get_object(request, object_id)
-        self._run(request, service, [document], done_message)
-        return HttpResponseRedirect(
-            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[document.pk])
-        )
+        self._run(request, actions[action], [document])
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[document.pk]))
 
-    def post_view(self, request, object_id):
-        return self._single(request, object_id, type(self).post_service, _("Posted: %(count)d."))
-
-    def cancel_view(self, request, object_id):
-        return self._single(request, object_id, type(self).cancel_service, _("Cancelled: %(count)d."))
+    def _list_action(self, request, queryset, name):
+        action = {a.name: a for a in self.get_document_actions()}.get(name)
+        if action is not None:
+            self._run(request, action, queryset.order_by("pk"))
 
     @admin.action(description=gettext_lazy("Post selected documents"), permissions=["change"])
     def post_selected(self, request, queryset):
-        self._run(request, type(self).post_service, queryset.order_by("pk"), _("Posted: %(count)d."))
+        self._list_action(request, queryset, "post")
 
     @admin.action(description=gettext_lazy("Cancel selected documents"), permissions=["change"])
     def cancel_selected(self, request, queryset):
-        self._run(request, type(self).cancel_service, queryset.order_by("pk"), _("Cancelled: %(count)d."))
+        self._list_action(request, queryset, "cancel")
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["document_can_act"] = obj is not None and self._can_post(request)
+        buttons = []
+        if obj is not None and self._may_act(request):
+            info = self.opts.app_label, self.opts.model_name
+            for action in self.get_document_actions():
+                if action.available(obj):
+                    url = reverse("admin:{}_{}_do".format(*info), args=[obj.pk, action.name])
+                    buttons.append({"url": url, "label": action.label, "confirm": action.confirm or ""})
+        context["document_buttons"] = buttons
+        context["document_links"] = self.get_document_links(request, obj) if obj is not None else []
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_document_links(self, request, obj) -> list[tuple[str, str]]:
+        """(label, url) of printouts and related lists shown on the document's page."""
+        return []

@@ -196,7 +196,7 @@ def group_full_names() -> dict[int, str]:
     return {g.pk: name for name, g in _group_index().items()}
 
 
-def _read_rows(file: IO[bytes]) -> tuple[list[str], list[tuple[int, dict]]]:
+def _read_rows(file: IO[bytes], key_column: str | None = COL_SKU) -> tuple[list[str], list[tuple[int, dict]]]:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
@@ -207,8 +207,8 @@ def _read_rows(file: IO[bytes]) -> tuple[list[str], list[tuple[int, dict]]]:
     if not header:
         raise ImportFileError(_("The first sheet is empty: a header row is expected."))
     headers = [_text(h) for h in header]
-    if COL_SKU not in headers:
-        raise ImportFileError(_("The header row has no “%(column)s” column.") % {"column": COL_SKU})
+    if key_column and key_column not in headers:
+        raise ImportFileError(_("The header row has no “%(column)s” column.") % {"column": key_column})
     result = []
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or _text(v) == "" for v in values):

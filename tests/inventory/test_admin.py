@@ -110,7 +110,7 @@ def test_posting_from_the_document_page_and_read_only_afterwards(client, superus
     draft = price_change_create(
         zone=chain["zone"], effective_date=datetime.date(2026, 2, 1), lines=[(chain["milk"], "470")]
     )
-    response = client.post(reverse("admin:inventory_pricechange_post", args=[draft.pk]), follow=True)
+    response = client.post(reverse("admin:inventory_pricechange_do", args=[draft.pk, "post"]), follow=True)
     assert response.status_code == 200
     draft.refresh_from_db()
     assert draft.status == "posted" and draft.posted_by == superuser
@@ -120,7 +120,7 @@ def test_posting_from_the_document_page_and_read_only_afterwards(client, superus
     draft.refresh_from_db()
     assert draft.comment == "" and draft.effective_date == datetime.date(2026, 2, 1)
     # Posting again is refused with a message, not a server error.
-    response = client.post(reverse("admin:inventory_pricechange_post", args=[draft.pk]), follow=True)
+    response = client.post(reverse("admin:inventory_pricechange_do", args=[draft.pk, "post"]), follow=True)
     assert any("only a draft" in str(m) for m in response.context["messages"])
 
 
