@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-swagger"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
+    path("reports/", include("reports.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
 if settings.DEBUG:

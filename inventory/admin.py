@@ -505,4 +505,6 @@ class SupplierAdmin(HistoryAdmin):
         (gettext_lazy("Terms"), {"fields": ["payment_terms_days", "order_days", "lead_time_days", "min_order_amount"]}),
         (None, {"fields": ["comment"]}),
     ]
+
+
 from . import admin_stock  # noqa: E402,F401  (registers the stock admin)

@@ -24,14 +24,20 @@ class CountsForm(forms.Form):
 
 class OpeningForm(forms.Form):
     shop = forms.ModelChoiceField(label=gettext_lazy("shop"), queryset=Shop.objects.none())
-    business_date = forms.DateField(label=gettext_lazy("date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    business_date = forms.DateField(
+        label=gettext_lazy("date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
     file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
 
 
 def _render(model_admin, request, title, form, report, help_text):
     context = {
-        **model_admin.admin_site.each_context(request), "opts": model_admin.opts, "title": title, "form": form,
-        "report": report, "help_text": help_text,
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": title,
+        "form": form,
+        "report": report,
+        "help_text": help_text,
     }
     return render(request, "admin/inventory/stock_import.html", context)
 
@@ -45,18 +51,26 @@ def stocktake_import_counts_view(model_admin):
         form = CountsForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                report = stocktake_counts_import(document_id=document.pk, file=form.cleaned_data["file"], replace=form.cleaned_data["replace"])
+                report = stocktake_counts_import(
+                    document_id=document.pk, file=form.cleaned_data["file"], replace=form.cleaned_data["replace"]
+                )
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 if report.applied:
-                    model_admin.message_user(request, _("Counts imported: %(updated)d lines updated, %(created)d added.") % {
-                        "updated": report.updated, "created": report.created}, messages.SUCCESS)
+                    model_admin.message_user(
+                        request,
+                        _("Counts imported: %(updated)d lines updated, %(created)d added.")
+                        % {"updated": report.updated, "created": report.created},
+                        messages.SUCCESS,
+                    )
                     return HttpResponseRedirect(reverse("admin:inventory_stocktake_change", args=[document.pk]))
         help_text = _("Columns: Code (barcode, scale barcode or SKU) and Quantity. Rows of the same product add up.")
-        return _render(model_admin, request, _("Import counts into %(doc)s") % {"doc": document.number}, form, report, help_text)
+        return _render(
+            model_admin, request, _("Import counts into %(doc)s") % {"doc": document.number}, form, report, help_text
+        )
 
     return view
 
@@ -71,8 +85,10 @@ def opening_balance_import_view(model_admin):
         if request.method == "POST" and form.is_valid():
             try:
                 report, document = opening_balance_import(
-                    shop=form.cleaned_data["shop"], file=form.cleaned_data["file"],
-                    business_date=form.cleaned_data["business_date"], actor=request.user,
+                    shop=form.cleaned_data["shop"],
+                    file=form.cleaned_data["file"],
+                    business_date=form.cleaned_data["business_date"],
+                    actor=request.user,
                 )
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
@@ -80,8 +96,12 @@ def opening_balance_import_view(model_admin):
                 form.add_error(None, exc.message)
             else:
                 if document is not None:
-                    model_admin.message_user(request, _("Draft %(doc)s created with %(count)d lines: check it and post it.") % {
-                        "doc": document.number, "count": report.created}, messages.SUCCESS)
+                    model_admin.message_user(
+                        request,
+                        _("Draft %(doc)s created with %(count)d lines: check it and post it.")
+                        % {"doc": document.number, "count": report.created},
+                        messages.SUCCESS,
+                    )
                     return HttpResponseRedirect(reverse("admin:inventory_openingbalance_change", args=[document.pk]))
         help_text = _("Columns: Code (barcode or SKU), Quantity, Unit cost. A draft opening balance is created.")
         return _render(model_admin, request, _("Import opening balances"), form, report, help_text)

@@ -100,7 +100,14 @@ class DocumentAction:
     """A button on a document's page (and a list action): runs one service on one document."""
 
     def __init__(self, name, label, service, *, when=("draft",), confirm=None, extra=None):
-        self.name, self.label, self.service, self.when, self.confirm, self.extra = name, label, service, when, confirm, extra
+        self.name, self.label, self.service, self.when, self.confirm, self.extra = (
+            name,
+            label,
+            service,
+            when,
+            confirm,
+            extra,
+        )
 
     def available(self, document) -> bool:
         return document.status in self.when and (self.extra is None or self.extra(document))
@@ -130,7 +137,10 @@ class DocumentAdminMixin:
         if self.cancel_service:
             result.append(
                 DocumentAction(
-                    "cancel", gettext_lazy("Cancel document"), type(self).cancel_service, when=("posted",),
+                    "cancel",
+                    gettext_lazy("Cancel document"),
+                    type(self).cancel_service,
+                    when=("posted",),
                     confirm=gettext_lazy("Cancel this document? Its effect will be reversed."),
                 )
             )
@@ -144,7 +154,9 @@ class DocumentAdminMixin:
         return obj.line_count
 
     def _big(self, obj) -> bool:
-        return obj is not None and self.lines_changelist is not None and getattr(obj, "line_count", 0) > MAX_INLINE_LINES
+        return (
+            obj is not None and self.lines_changelist is not None and getattr(obj, "line_count", 0) > MAX_INLINE_LINES
+        )
 
     def get_inlines(self, request, obj):
         return [] if self._big(obj) else super().get_inlines(request, obj)
@@ -198,7 +210,9 @@ class DocumentAdminMixin:
             else:
                 done += 1
         if done:
-            self.message_user(request, _("%(action)s: %(count)d.") % {"action": action.label, "count": done}, messages.SUCCESS)
+            self.message_user(
+                request, _("%(action)s: %(count)d.") % {"action": action.label, "count": done}, messages.SUCCESS
+            )
         return done
 
     def _may_act(self, request) -> bool:
@@ -210,7 +224,9 @@ class DocumentAdminMixin:
             raise PermissionDenied
         document = self.get_object(request, object_id)
         self._run(request, actions[action], [document])
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[document.pk]))
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[document.pk])
+        )
 
     def _list_action(self, request, queryset, name):
         action = {a.name: a for a in self.get_document_actions()}.get(name)

@@ -1,8 +1,8 @@
 """Admin of stock documents, the stock ledger, balances, postings, period locks and ledger checks."""
 
 from django.contrib import admin, messages
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.core.exceptions import PermissionDenied
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -68,7 +68,6 @@ class ShopDocumentAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
         return [*fields, "lines_link"] if self._big(obj) else fields
 
 
-
 def _money_total(expression):
     return Sum(ExpressionWrapper(expression, output_field=DecimalField(max_digits=18, decimal_places=2)))
 
@@ -89,8 +88,17 @@ class GoodsReceiptLineInline(LineInline):
 class GoodsReceiptAdmin(ShopDocumentAdmin):
     post_service = staticmethod(goods_receipt_post)
     cancel_service = staticmethod(goods_receipt_cancel)
-    list_display = ["number", "business_date", "shop", "supplier", "supplier_invoice_number", "status", "line_count",
-                    "total_amount", "posted_by"]
+    list_display = [
+        "number",
+        "business_date",
+        "shop",
+        "supplier",
+        "supplier_invoice_number",
+        "status",
+        "line_count",
+        "total_amount",
+        "posted_by",
+    ]
     list_filter = ["status", "shop", "business_date", "supplier"]
     list_select_related = ["shop", "supplier", "posted_by"]
     search_fields = ["number", "supplier_invoice_number", "supplier__name", "comment"]
@@ -107,8 +115,10 @@ class GoodsReceiptAdmin(ShopDocumentAdmin):
             .annotate(t=_money_total(F("quantity") * F("price_amount")))
             .values("t")
         )
-        return super().get_queryset(request).annotate(
-            total=Subquery(total, output_field=DecimalField(max_digits=18, decimal_places=2))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(total=Subquery(total, output_field=DecimalField(max_digits=18, decimal_places=2)))
         )
 
     @admin.display(description=gettext_lazy("total"), ordering="total")
@@ -117,7 +127,7 @@ class GoodsReceiptAdmin(ShopDocumentAdmin):
         return value.quantize(value.__class__("0.01")) if value is not None else None
 
     def get_document_links(self, request, obj):
-        return [(_("Print (PDF)"), reverse("reports:goods_receipt_pdf", args=[obj.pk]))]
+        return [(_("Print (PDF)"), reverse("reports:document", args=["goods_receipt", obj.pk, "pdf"]))]
 
 
 class SupplierReturnLineInline(LineInline):
@@ -202,14 +212,24 @@ class TransferAdmin(ShopDocumentAdmin):
     def get_document_actions(self):
         return [
             DocumentAction("post", gettext_lazy("Ship"), transfer_ship),
-            DocumentAction("receive", gettext_lazy("Receive"), transfer_receive, when=("posted",),
-                           extra=lambda d: not d.is_received),
-            DocumentAction("cancel", gettext_lazy("Cancel document"), transfer_cancel, when=("posted",),
-                           confirm=gettext_lazy("Cancel this document? Its effect will be reversed.")),
+            DocumentAction(
+                "receive",
+                gettext_lazy("Receive"),
+                transfer_receive,
+                when=("posted",),
+                extra=lambda d: not d.is_received,
+            ),
+            DocumentAction(
+                "cancel",
+                gettext_lazy("Cancel document"),
+                transfer_cancel,
+                when=("posted",),
+                confirm=gettext_lazy("Cancel this document? Its effect will be reversed."),
+            ),
         ]
 
     def get_document_links(self, request, obj):
-        return [(_("Transfer note (PDF)"), reverse("reports:transfer_pdf", args=[obj.pk]))]
+        return [(_("Transfer note (PDF)"), reverse("reports:document", args=["transfer_note", obj.pk, "pdf"]))]
 
 
 class StocktakeLineInline(LineInline):
@@ -238,9 +258,9 @@ class StocktakeAdmin(ShopDocumentAdmin):
 
     def get_document_links(self, request, obj):
         return [
-            (_("Count sheet (PDF)"), reverse("reports:stocktake_sheet_pdf", args=[obj.pk])),
-            (_("Differences (PDF)"), reverse("reports:stocktake_differences", args=[obj.pk, "pdf"])),
-            (_("Differences (Excel)"), reverse("reports:stocktake_differences", args=[obj.pk, "xlsx"])),
+            (_("Count sheet (PDF)"), reverse("reports:document", args=["stocktake_sheet", obj.pk, "pdf"])),
+            (_("Differences (PDF)"), reverse("reports:document", args=["stocktake_differences", obj.pk, "pdf"])),
+            (_("Differences (Excel)"), reverse("reports:document", args=["stocktake_differences", obj.pk, "xlsx"])),
             (_("Import counts"), reverse("admin:inventory_stocktake_import_counts", args=[obj.pk])),
         ]
 
@@ -248,8 +268,11 @@ class StocktakeAdmin(ShopDocumentAdmin):
         from .admin_imports import stocktake_import_counts_view
 
         return [
-            path("<path:object_id>/import-counts/", self.admin_site.admin_view(stocktake_import_counts_view(self)),
-                 name="inventory_stocktake_import_counts"),
+            path(
+                "<path:object_id>/import-counts/",
+                self.admin_site.admin_view(stocktake_import_counts_view(self)),
+                name="inventory_stocktake_import_counts",
+            ),
             *super().get_urls(),
         ]
 
@@ -315,8 +338,11 @@ class OpeningBalanceAdmin(ShopDocumentAdmin):
         from .admin_imports import opening_balance_import_view
 
         return [
-            path("import-xlsx/", self.admin_site.admin_view(opening_balance_import_view(self)),
-                 name="inventory_openingbalance_import"),
+            path(
+                "import-xlsx/",
+                self.admin_site.admin_view(opening_balance_import_view(self)),
+                name="inventory_openingbalance_import",
+            ),
             *super().get_urls(),
         ]
 
@@ -331,8 +357,19 @@ class OpeningBalanceLineAdmin(ShopScopedLineAdmin):
 
 @admin.register(StockLedgerEntry)
 class StockLedgerEntryAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
-    list_display = ["business_date", "shop", "product", "kind", "quantity", "cost_amount", "document",
-                    "cost_provisional", "reversal_of", "adjusts", "posting"]
+    list_display = [
+        "business_date",
+        "shop",
+        "product",
+        "kind",
+        "quantity",
+        "cost_amount",
+        "document",
+        "cost_provisional",
+        "reversal_of",
+        "adjusts",
+        "posting",
+    ]
     list_filter = ["kind", "shop", "cost_provisional", "business_date"]
     list_select_related = ["shop", "product", "posting"]
     search_fields = ["product__sku", "product__name", "posting__document_number"]
@@ -413,14 +450,20 @@ class LedgerCheckRunAdmin(ReadOnlyAdminMixin, BaseAdmin):
         return obj.ok
 
     def get_urls(self):
-        return [path("run/", self.admin_site.admin_view(self.run_view), name="inventory_ledgercheckrun_run"),
-                *super().get_urls()]
+        return [
+            path("run/", self.admin_site.admin_view(self.run_view), name="inventory_ledgercheckrun_run"),
+            *super().get_urls(),
+        ]
 
     def run_view(self, request):
         if request.method != "POST" or not self.has_view_permission(request):
             raise PermissionDenied
         run = ledgers_check()
         level = messages.SUCCESS if run.ok else messages.ERROR
-        self.message_user(request, _("%(pairs)d balances checked, %(diff)d differences.") % {
-            "pairs": run.pairs_checked, "diff": run.differences}, level)
+        self.message_user(
+            request,
+            _("%(pairs)d balances checked, %(diff)d differences.")
+            % {"pairs": run.pairs_checked, "diff": run.differences},
+            level,
+        )
         return HttpResponseRedirect(reverse("admin:inventory_ledgercheckrun_changelist"))

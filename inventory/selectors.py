@@ -126,7 +126,11 @@ def stock_balance_get(*, shop_id: int, product_id: int, at: datetime.date | None
     """(quantity, cost value) of a product in a shop now, or at the end of day `at`."""
     from .models import StockBalance, StockLedgerEntry
 
-    balance = StockBalance.objects.filter(shop_id=shop_id, product_id=product_id).values_list("quantity", "cost_amount").first()
+    balance = (
+        StockBalance.objects.filter(shop_id=shop_id, product_id=product_id)
+        .values_list("quantity", "cost_amount")
+        .first()
+    )
     quantity, cost = balance or (Decimal("0"), Decimal("0"))
     if at is None:
         return quantity, cost
@@ -140,7 +144,9 @@ def _group_filter(queryset, group_path: str | None, prefix: str = "product__"):
     return queryset.filter(**{f"{prefix}group__path__startswith": group_path}) if group_path else queryset
 
 
-def shop_balances_at(*, shop_id: int, day: datetime.date | None = None, group_path: str | None = None, nonzero: bool = True):
+def shop_balances_at(
+    *, shop_id: int, day: datetime.date | None = None, group_path: str | None = None, nonzero: bool = True
+):
     """Every product's quantity and cost value in a shop at the end of `day` (None: now), in one query.
 
     Computed as the balance row minus the movements dated after `day`: recent dates read
@@ -151,12 +157,16 @@ def shop_balances_at(*, shop_id: int, day: datetime.date | None = None, group_pa
     queryset = StockBalance.objects.filter(shop_id=shop_id)
     queryset = _group_filter(queryset, group_path)
     if day is not None:
-        later = StockLedgerEntry.objects.filter(shop_id=shop_id, product_id=OuterRef("product_id"), business_date__gt=day)
+        later = StockLedgerEntry.objects.filter(
+            shop_id=shop_id, product_id=OuterRef("product_id"), business_date__gt=day
+        )
         later_q = Subquery(later.order_by().values("product_id").annotate(s=Sum("quantity")).values("s"))
         later_c = Subquery(later.order_by().values("product_id").annotate(s=Sum("cost_amount")).values("s"))
         queryset = queryset.annotate(
-            qty=F("quantity") - Coalesce(later_q, Value(Decimal("0")), output_field=DecimalField(max_digits=16, decimal_places=3)),
-            cost=F("cost_amount") - Coalesce(later_c, Value(Decimal("0")), output_field=DecimalField(max_digits=18, decimal_places=2)),
+            qty=F("quantity")
+            - Coalesce(later_q, Value(Decimal("0")), output_field=DecimalField(max_digits=16, decimal_places=3)),
+            cost=F("cost_amount")
+            - Coalesce(later_c, Value(Decimal("0")), output_field=DecimalField(max_digits=18, decimal_places=2)),
         )
     else:
         queryset = queryset.annotate(qty=F("quantity"), cost=F("cost_amount"))

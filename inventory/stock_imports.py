@@ -104,14 +104,27 @@ def stocktake_counts_import(*, document_id: int, file: IO[bytes], replace: bool 
     if report.errors:
         return report
     lines = {line.product_id: line for line in document.lines.filter(product_id__in=list(counts))}
-    books = dict(StockBalance.objects.filter(shop_id=document.shop_id, product_id__in=list(counts)).values_list("product_id", "quantity"))
+    books = dict(
+        StockBalance.objects.filter(shop_id=document.shop_id, product_id__in=list(counts)).values_list(
+            "product_id", "quantity"
+        )
+    )
     changed, new = [], []
     for product_id, (quantity, _cost, _row) in counts.items():
         line = lines.get(product_id)
         if line is None:
-            new.append(StocktakeLine(document=document, product_id=product_id, book_quantity=books.get(product_id, 0), counted_quantity=quantity))
+            new.append(
+                StocktakeLine(
+                    document=document,
+                    product_id=product_id,
+                    book_quantity=books.get(product_id, 0),
+                    counted_quantity=quantity,
+                )
+            )
         else:
-            line.counted_quantity = quantity if replace or line.counted_quantity is None else line.counted_quantity + quantity
+            line.counted_quantity = (
+                quantity if replace or line.counted_quantity is None else line.counted_quantity + quantity
+            )
             changed.append(line)
     StocktakeLine.objects.bulk_update(changed, ["counted_quantity"], batch_size=2000)
     StocktakeLine.objects.bulk_create(new, batch_size=2000)
@@ -133,7 +146,11 @@ def opening_balance_import(
         return report, None
     document = OpeningBalance.objects.create(shop=shop, business_date=business_date, created_by=actor, comment=comment)
     OpeningBalanceLine.objects.bulk_create(
-        [OpeningBalanceLine(document=document, product_id=pid, quantity=q, unit_cost=cost) for pid, (q, cost, _r) in rows.items() if q > 0],
+        [
+            OpeningBalanceLine(document=document, product_id=pid, quantity=q, unit_cost=cost)
+            for pid, (q, cost, _r) in rows.items()
+            if q > 0
+        ],
         batch_size=2000,
     )
     report.created = len(rows)

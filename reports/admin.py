@@ -4,14 +4,23 @@ This module is loaded last (reports is the last app), so every ModelAdmin regist
 by then, ours or a library's (users, groups, the Celery schedule), gets the Excel button.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import Shop
+from inventory.models import ProductGroup, Shop
+from inventory.selectors import shops_for_user, user_sees_all_shops
 
 from .admin_export import ExcelExportMixin
+from .jobs import report_job_start
+from .models import ReportFile, ReportFormat, ReportStatus
 
 
 class ManagedShopInline(admin.TabularInline):
@@ -32,6 +41,113 @@ admin.site.unregister(User)
 admin.site.register(User, ChainUserAdmin)
 admin.site.unregister(Group)
 admin.site.register(Group, GroupAdmin)
+
+
+class NewReportForm(forms.Form):
+    report = forms.ChoiceField(
+        label=_("report"),
+        choices=[("stock_balances", _("Stock balances")), ("stock_movements", _("Stock movement statement"))],
+    )
+    format = forms.ChoiceField(label=_("format"), choices=ReportFormat.choices)
+    shop = forms.ModelChoiceField(
+        label=_("shop"),
+        queryset=Shop.objects.none(),
+        required=False,
+        help_text=_("Empty: all shops (stock balances only)."),
+    )
+    group = forms.ModelChoiceField(
+        label=_("product group"), queryset=ProductGroup.objects.order_by("path"), required=False
+    )
+    day = forms.DateField(
+        label=_("at the end of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Stock balances: empty means now."),
+    )
+    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("report") == "stock_movements":
+            if not data.get("shop"):
+                self.add_error("shop", _("A movement statement is for one shop."))
+            if not data.get("date_from") or not data.get("date_to"):
+                self.add_error("date_from", _("Give the period."))
+            elif data["date_from"] > data["date_to"]:
+                self.add_error("date_to", _("The period ends before it starts."))
+        return data
+
+
+@admin.register(ReportFile)
+class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
+    list_display = ["created_at", "title", "format", "status", "progress", "rows", "created_by", "download"]
+    list_filter = ["status", "format", "report"]
+    list_select_related = ["created_by"]
+    readonly_fields = [
+        "report",
+        "title",
+        "format",
+        "params",
+        "status",
+        "progress",
+        "rows",
+        "error",
+        "created_by",
+        "created_at",
+        "finished_at",
+        "download",
+    ]
+    exclude = ["file", "shop_ids"]
+    change_list_template = "admin/reports/reportfile/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if user_sees_all_shops(request.user):
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if obj.status != ReportStatus.DONE:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("reports:download", args=[obj.pk]), _("download"))
+
+    def get_urls(self):
+        return [
+            path("new/", self.admin_site.admin_view(self.new_view), name="reports_reportfile_new"),
+            *super().get_urls(),
+        ]
+
+    def new_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = NewReportForm(request.POST or None)
+        form.fields["shop"].queryset = shops_for_user(user=request.user)
+        if not user_sees_all_shops(request.user):
+            form.fields["shop"].required = True
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            params = {
+                "shop_id": data["shop"].pk if data.get("shop") else None,
+                "group_id": data["group"].pk if data.get("group") else None,
+                "day": data["day"].isoformat() if data.get("day") else None,
+                "date_from": data["date_from"].isoformat() if data.get("date_from") else None,
+                "date_to": data["date_to"].isoformat() if data.get("date_to") else None,
+            }
+            job = report_job_start(report=data["report"], fmt=data["format"], params=params, user=request.user)
+            self.message_user(
+                request, _("The report “%(title)s” is being prepared; it will be listed here.") % {"title": job.title}
+            )
+            return HttpResponseRedirect(reverse("admin:reports_reportfile_changelist"))
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": _("New report"), "form": form}
+        return render(request, "admin/reports/reportfile/new.html", context)
 
 
 def _add_excel_export_everywhere(site: admin.AdminSite) -> None:

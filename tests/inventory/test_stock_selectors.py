@@ -16,13 +16,28 @@ day = datetime.date
 @pytest.fixture
 def history(db):
     shop = ShopFactory(price_zone=PriceZoneFactory(code="Z1"))
-    milk, bread, idle = ProductFactory(sku="MILK", name="Milk"), ProductFactory(sku="BREAD", name="Bread"), ProductFactory(sku="IDLE")
+    milk, bread, idle = (
+        ProductFactory(sku="MILK", name="Milk"),
+        ProductFactory(sku="BREAD", name="Bread"),
+        ProductFactory(sku="IDLE"),
+    )
     user, supplier = UserFactory(), SupplierFactory()
-    for when, product, qty, price in [(day(2026, 1, 5), milk, "10", "10"), (day(2026, 2, 5), milk, "10", "20"), (day(2026, 2, 6), bread, "4", "5")]:
-        doc = stock_document(GoodsReceipt, shop=shop, supplier=supplier, business_date=when,
-                             lines=[{"product": product, "quantity": D(qty), "price_amount": D(price)}])
+    for when, product, qty, price in [
+        (day(2026, 1, 5), milk, "10", "10"),
+        (day(2026, 2, 5), milk, "10", "20"),
+        (day(2026, 2, 6), bread, "4", "5"),
+    ]:
+        doc = stock_document(
+            GoodsReceipt,
+            shop=shop,
+            supplier=supplier,
+            business_date=when,
+            lines=[{"product": product, "quantity": D(qty), "price_amount": D(price)}],
+        )
         goods_receipt_post(document_id=doc.pk, actor=user)
-    wo = stock_document(WriteOff, shop=shop, business_date=day(2026, 2, 20), lines=[{"product": milk, "quantity": D("5")}])
+    wo = stock_document(
+        WriteOff, shop=shop, business_date=day(2026, 2, 20), lines=[{"product": milk, "quantity": D("5")}]
+    )
     write_off_post(document_id=wo.pk, actor=user)
     return {"shop": shop, "milk": milk, "bread": bread, "idle": idle}
 
@@ -46,9 +61,17 @@ def test_balances_of_a_whole_shop_at_a_date_in_one_query(history, django_assert_
 
 def test_movement_statement_opening_in_out_closing(history, django_assert_num_queries):
     with django_assert_num_queries(1):
-        rows = {r["product__sku"]: r for r in stock_movements(shop_id=history["shop"].pk, date_from=day(2026, 2, 1), date_to=day(2026, 2, 28))}
+        rows = {
+            r["product__sku"]: r
+            for r in stock_movements(shop_id=history["shop"].pk, date_from=day(2026, 2, 1), date_to=day(2026, 2, 28))
+        }
     milk = rows["MILK"]
-    assert (milk["opening_qty"], milk["in_receipts"], milk["out_write_offs"], milk["closing_qty"]) == (D("10"), D("10"), D("5"), D("15"))
+    assert (milk["opening_qty"], milk["in_receipts"], milk["out_write_offs"], milk["closing_qty"]) == (
+        D("10"),
+        D("10"),
+        D("5"),
+        D("15"),
+    )
     assert (milk["opening_cost"], milk["closing_cost"]) == (D("100.00"), D("225.00"))
     assert rows["BREAD"]["opening_qty"] == 0 and rows["BREAD"]["in_receipts"] == D("4")
     assert "IDLE" not in rows

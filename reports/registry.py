@@ -1,0 +1,46 @@
+"""Report definitions register here by name; the job runner finds them without importing domain apps."""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .xlsx import Column
+
+
+@dataclass
+class ReportData:
+    """What a report definition returns: a title, columns and rows (an iterator is fine)."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    subtitle_lines: Sequence[str] = ()
+    signatures: Sequence[str] = ()
+    totals: Sequence | None = None
+    total_rows: int | None = None  # for progress
+    landscape: bool = False
+    shop_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ReportDefinition:
+    name: str
+    label: str
+    build: Callable[[dict], ReportData]
+    formats: tuple[str, ...] = ("xlsx", "pdf")
+
+
+REPORTS: dict[str, ReportDefinition] = {}
+
+
+def register(name: str, label, *, formats=("xlsx", "pdf")):
+    def decorator(build):
+        REPORTS[name] = ReportDefinition(name=name, label=label, build=build, formats=formats)
+        return build
+
+    return decorator
+
+
+def get(name: str) -> ReportDefinition:
+    from . import definitions  # noqa: F401  (the definitions register themselves on import)
+
+    return REPORTS[name]
