@@ -35,8 +35,25 @@ from .imports import (
     nomenclature_export_rows,
     nomenclature_import,
 )
-from .models import Barcode, Price, PriceChange, PriceChangeLine, PriceZone, Product, ProductGroup, Shop, Supplier
-from .selectors import price_in_force_subquery, product_ids_matching_code, user_sees_all_shops, zone_price_get
+from .models import (
+    Barcode,
+    Price,
+    PriceChange,
+    PriceChangeLine,
+    PriceZone,
+    Product,
+    ProductGroup,
+    Shop,
+    StockBalance,
+    Supplier,
+)
+from .selectors import (
+    price_in_force_subquery,
+    product_ids_matching_code,
+    shops_for_user,
+    user_sees_all_shops,
+    zone_price_get,
+)
 from .services import price_change_cancel, price_change_post
 
 
@@ -206,6 +223,34 @@ class PriceInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("zone", "price_change")
 
 
+class StockBalanceInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = StockBalance
+    fields = ["shop", "quantity", "cost_amount", "average_cost", "last_business_date", "movements"]
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("stock by shop")
+    extra = 0
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("shop", "product").order_by("shop__code")
+        if user_sees_all_shops(request.user):
+            return queryset
+        return queryset.filter(shop__in=shops_for_user(user=request.user))
+
+    @admin.display(description=gettext_lazy("average cost"))
+    def average_cost(self, obj):
+        return (
+            (obj.cost_amount / obj.quantity).quantize(obj.cost_amount.__class__("0.01")) if obj.quantity > 0 else None
+        )
+
+    @admin.display(description=gettext_lazy("movements"))
+    def movements(self, obj):
+        url = (
+            reverse("admin:inventory_stockledgerentry_changelist")
+            + f"?shop__id__exact={obj.shop_id}&q={obj.product.sku}"
+        )
+        return format_html('<a href="{}">{}</a>', url, _("movements"))
+
+
 def _price_column(zone: PriceZone):
     attr = f"price_zone_{zone.pk}"
 
@@ -238,7 +283,7 @@ class ProductAdmin(HistoryAdmin):
     search_fields = ["sku", "name"]
     search_help_text = gettext_lazy("Name, SKU, barcode or a scale barcode.")
     autocomplete_fields = ["group"]
-    inlines = [BarcodeInline, PriceInline]
+    inlines = [BarcodeInline, StockBalanceInline, PriceInline]
     readonly_fields = ["current_prices", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["sku", "name", "group", "unit", "vat_rate", "is_active"]}),

@@ -649,3 +649,151 @@ def _seed_products(rng: random.Random, count: int, zones, actor) -> tuple[int, i
         )
         prices += len(rises)
     return groups_created, len(plan), len(barcodes), prices
+
+
+# --- stock -------------------------------------------------------------------------------------------
+
+SMALL_SHOP_ASSORTMENT = 2500
+
+
+def seed_stock(*, actor, days: int = 21, seed: int = 7) -> dict:
+    """Opening balances for every shop, then `days` of receipts, transfers and write-offs.
+
+    Everything goes through the document services, so the ledger, balances, postings and
+    check_ledgers are what production would show. Skipped if the demo stock exists.
+    """
+    from .choices import ShopFormat, WriteOffReason
+    from .models import (
+        GoodsReceipt,
+        OpeningBalance,
+        OpeningBalanceLine,
+        StockBalance,
+        Stocktake,
+        Supplier,
+        Transfer,
+        WriteOff,
+    )
+    from .selectors import prices_in_force
+    from .services import (
+        goods_receipt_post,
+        opening_balance_post,
+        stocktake_fill,
+        transfer_receive,
+        transfer_ship,
+        write_off_post,
+    )
+
+    counts = {"opening": 0, "receipts": 0, "transfers": 0, "write_offs": 0}
+    shops = list(Shop.objects.trading().order_by("code"))
+    if not shops or OpeningBalance.objects.exists():
+        return counts
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=days)
+    zone = PriceZone.objects.order_by("code").first()
+    retail = prices_in_force(zone_id=zone.pk, day=today)
+    products = list(Product.objects.filter(is_active=True).order_by("pk").values_list("pk", "is_weighted"))
+    product_ids = [pk for pk, _w in products]
+    cost = {pk: round_money(retail.get(pk, Decimal("100")) * Decimal("0.7")) for pk in product_ids}
+    assortment = {}
+    for shop in shops:
+        chosen = (
+            product_ids
+            if shop.format == ShopFormat.SUPERMARKET
+            else sorted(rng.sample(product_ids, min(SMALL_SHOP_ASSORTMENT, len(product_ids))))
+        )
+        assortment[shop.pk] = chosen
+        document = OpeningBalance.objects.create(
+            shop=shop, business_date=start - datetime.timedelta(days=1), created_by=actor, comment="Demo go-live"
+        )
+        OpeningBalanceLine.objects.bulk_create(
+            [
+                OpeningBalanceLine(
+                    document=document, product_id=pid, quantity=Decimal(rng.randint(5, 60)), unit_cost=cost[pid]
+                )
+                for pid in chosen
+            ],
+            batch_size=5000,
+        )
+        opening_balance_post(document_id=document.pk, actor=actor)
+        counts["opening"] += 1
+
+    suppliers = list(Supplier.objects.order_by("pk")[:40])
+    supermarkets = [s for s in shops if s.format == ShopFormat.SUPERMARKET] or shops[:1]
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        for index, shop in enumerate(shops):
+            if (index + offset) % 3 == 0:  # each shop gets a delivery every third day
+                lines = rng.sample(assortment[shop.pk], 20)
+                document = GoodsReceipt.objects.create(
+                    shop=shop,
+                    supplier=rng.choice(suppliers),
+                    business_date=day,
+                    created_by=actor,
+                    supplier_invoice_number=f"INV-{day:%m%d}-{shop.code}",
+                    supplier_invoice_date=day,
+                )
+                document.lines.model.objects.bulk_create(
+                    [
+                        document.lines.model(
+                            document=document,
+                            product_id=pid,
+                            quantity=Decimal(rng.randint(6, 48)),
+                            price_amount=round_money(cost[pid] * Decimal(rng.choice(["0.97", "1", "1.03"]))),
+                            vat_rate=Decimal("16"),
+                        )
+                        for pid in lines
+                    ]
+                )
+                goods_receipt_post(document_id=document.pk, actor=actor)
+                counts["receipts"] += 1
+            if (index + offset) % 7 == 0:  # a weekly write-off of what is in stock
+                in_stock = list(
+                    StockBalance.objects.filter(shop=shop, quantity__gte=3)
+                    .order_by("?")
+                    .values_list("product_id", flat=True)[:3]
+                )
+                if in_stock:
+                    document = WriteOff.objects.create(
+                        shop=shop, business_date=day, created_by=actor, reason=rng.choice(WriteOffReason.values)
+                    )
+                    document.lines.model.objects.bulk_create(
+                        [
+                            document.lines.model(document=document, product_id=pid, quantity=Decimal(1))
+                            for pid in in_stock
+                        ]
+                    )
+                    write_off_post(document_id=document.pk, actor=actor)
+                    counts["write_offs"] += 1
+        # Two transfers a day from a supermarket to a small shop, received the next day.
+        for _n in range(2):
+            source = rng.choice(supermarkets)
+            target = rng.choice([s for s in shops if s.pk != source.pk])
+            available = list(
+                StockBalance.objects.filter(shop=source, quantity__gte=10)
+                .order_by("?")
+                .values_list("product_id", flat=True)[:10]
+            )
+            if not available:
+                continue
+            document = Transfer.objects.create(shop=source, to_shop=target, business_date=day, created_by=actor)
+            document.lines.model.objects.bulk_create(
+                [
+                    document.lines.model(document=document, product_id=pid, quantity=Decimal(rng.randint(2, 6)))
+                    for pid in available
+                ]
+            )
+            transfer_ship(document_id=document.pk, actor=actor)
+            if day < today:
+                transfer_receive(document_id=document.pk, actor=actor, received_date=day + datetime.timedelta(days=1))
+            counts["transfers"] += 1
+
+    # A stocktake in progress in the second shop, book quantities taken, for the owner to try.
+    dairy = ProductGroup.objects.filter(name="Dairy").first()
+    stocktake = Stocktake.objects.create(
+        shop=shops[min(1, len(shops) - 1)], business_date=today, created_by=actor, comment="Demo: dairy count"
+    )
+    if dairy:
+        stocktake.groups.add(dairy)
+    stocktake_fill(document_id=stocktake.pk, actor=actor)
+    return counts

@@ -202,5 +202,7 @@ LOGGING = {
         # WeasyPrint logs every page it lays out at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "celery": {"level": env("CELERY_LOG_LEVEL", default="WARNING")},
+        "kombu": {"level": "WARNING"},
     },
 }

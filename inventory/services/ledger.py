@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..exceptions import NegativeStock
@@ -214,13 +215,37 @@ def _save(balances, states, business_date, result: WriteResult) -> None:
         if balance.last_business_date is None or business_date > balance.last_business_date:
             balance.last_business_date = business_date
         changed.append(balance)
-    StockBalance.objects.bulk_update(
-        changed,
-        ["quantity", "cost_amount", "last_unit_cost", "last_business_date", "updated_at"],
-        batch_size=LOCK_CHUNK,
-    )
+    balances_update(changed)
     if result.recost_pairs:
         recost_request(pairs=result.recost_pairs, from_date=business_date)
+
+
+def balances_update(balances: list[StockBalance]) -> None:
+    """Write many balance rows with one UPDATE ... FROM (VALUES ...) per chunk.
+
+    Django's bulk_update builds a CASE per column, which grows with the square of the rows;
+    this is linear. PostgreSQL and SQLite (3.33+) both speak it; PostgreSQL needs the casts.
+    """
+    if not balances:
+        return
+    table = StockBalance._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    cast = (lambda t: f"CAST(%s AS {t})") if postgres else (lambda t: "%s")
+    row_sql = f"({cast('bigint')}, {cast('numeric')}, {cast('numeric')}, {cast('numeric')}, {cast('date')})"
+    now = timezone.now()
+    for start in range(0, len(balances), 1000):
+        chunk = balances[start : start + 1000]
+        params = []
+        for b in chunk:
+            params += [b.pk, str(b.quantity), str(b.cost_amount), str(b.last_unit_cost), b.last_business_date]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # VALUES columns are named column1..column5 in both databases.
+                f"UPDATE {table} SET quantity = v.column2, cost_amount = v.column3, last_unit_cost = v.column4, "
+                f"last_business_date = v.column5, updated_at = %s "
+                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v WHERE {table}.id = v.column1",
+                [now, *params],
+            )
 
 
 def stock_reverse(

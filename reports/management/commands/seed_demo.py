@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from inventory.demo import seed_inventory
+from inventory.demo import seed_inventory, seed_stock
 from inventory.models import Shop
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
 
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--shops", type=int, default=36)
         parser.add_argument("--suppliers", type=int, default=200)
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--stock-days", type=int, default=21, help="days of stock documents (0: none)")
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -47,6 +48,14 @@ class Command(BaseCommand):
             f"{result.products} products, {result.barcodes} barcodes, {result.prices} prices, "
             f"{result.suppliers} suppliers created ({time.monotonic() - started:.1f} s)."
         )
+        if options["stock_days"]:
+            started = time.monotonic()
+            counts = seed_stock(actor=users["admin"], days=options["stock_days"])
+            self.stdout.write(
+                f"Stock: {counts['opening']} opening balances, {counts['receipts']} goods receipts, "
+                f"{counts['transfers']} transfers, {counts['write_offs']} write-offs posted "
+                f"({time.monotonic() - started:.1f} s)."
+            )
         manager = users["manager"]
         if not manager.managed_shops.exists():
             manager.managed_shops.set(Shop.objects.order_by("code")[:2])
