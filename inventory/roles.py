@@ -17,6 +17,20 @@ ROLE_NAMES = (OWNER, ACCOUNTANT, SHOP_MANAGER, CASHIER)
 ALL = ("add", "change", "delete", "view")
 OUR_APPS = ("inventory", "cash", "loyalty", "sales", "reports")
 
+# Documents a shop manager works on for their own shops (scoped in the admin).
+STOCK_DOCUMENT_MODELS = [
+    "goodsreceipt",
+    "goodsreceiptline",
+    "supplierreturn",
+    "supplierreturnline",
+    "writeoff",
+    "writeoffline",
+    "transfer",
+    "transferline",
+    "stocktake",
+    "stocktakeline",
+]
+
 # (app_label, model or "*", actions) — an action is a codename prefix ("view") or a full codename.
 RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     OWNER: [("*", "*", ("*",))],
@@ -25,6 +39,10 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "shop", ("view_all_shops",)),
         ("inventory", "pricechange", ALL),
         ("inventory", "pricechangeline", ALL),
+        *[("inventory", model, ALL) for model in STOCK_DOCUMENT_MODELS],
+        ("inventory", "openingbalance", ALL),
+        ("inventory", "openingbalanceline", ALL),
+        ("inventory", "periodlock", ALL),
         ("reports", "*", ALL),
         ("django_celery_results", "*", ("view",)),
     ],
@@ -38,6 +56,12 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "pricechange", ("view",)),
         ("inventory", "pricechangeline", ("view",)),
         ("inventory", "supplier", ("view",)),
+        *[("inventory", model, ALL) for model in STOCK_DOCUMENT_MODELS],
+        ("inventory", "openingbalance", ("view",)),
+        ("inventory", "openingbalanceline", ("view",)),
+        ("inventory", "stockbalance", ("view",)),
+        ("inventory", "stockledgerentry", ("view",)),
+        ("reports", "reportfile", ("view",)),
     ],
     CASHIER: [],
 }

@@ -176,6 +176,8 @@ SPECTACULAR_SETTINGS = {
 
 # Business settings.
 COMPANY_NAME = env("COMPANY_NAME", default="Demo Retail Chain")
+# Processes that render PDF chunks in parallel (one per core is right).
+PDF_WORKERS = env.int("PDF_WORKERS", default=2)
 CURRENCY_CODE = env("CURRENCY_CODE", default="KZT")
 CURRENCY_SYMBOL = env("CURRENCY_SYMBOL", default="₸")
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="KZ")
