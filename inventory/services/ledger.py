@@ -86,13 +86,22 @@ class WriteResult:
 
 
 def balances_for_update(keys: list[tuple[int, int]]) -> dict[tuple[int, int], StockBalance]:
-    """Create missing balance rows, then lock all of them in (shop, product) order."""
+    """Create missing balance rows, then lock all of them in (shop, product) order.
+
+    The insert comes first and in key order (ON CONFLICT DO NOTHING: twenty first receipts
+    of a pair race safely). Locking the existing rows first and inserting the missing ones
+    afterwards would take locks out of order: the threaded deadlock test catches that.
+    """
     keys = sorted(set(keys))
     if not keys:
         return {}
     StockBalance.objects.bulk_create(
         [StockBalance(shop_id=s, product_id=p) for s, p in keys], ignore_conflicts=True, batch_size=LOCK_CHUNK
     )
+    return _lock(keys)
+
+
+def _lock(keys) -> dict[tuple[int, int], StockBalance]:
     by_shop: dict[int, list[int]] = defaultdict(list)
     for shop_id, product_id in keys:
         by_shop[shop_id].append(product_id)
@@ -102,13 +111,18 @@ def balances_for_update(keys: list[tuple[int, int]]) -> dict[tuple[int, int], St
         for start in range(0, len(products), LOCK_CHUNK):
             chunk = products[start : start + LOCK_CHUNK]
             rows = (
-                StockBalance.objects.select_for_update()
+                StockBalance.objects.select_for_update(of=("self",))
+                .select_related("shop")
+                .only(*BALANCE_FIELDS, "shop__negative_stock_allowed")
                 .filter(shop_id=shop_id, product_id__in=chunk)
                 .order_by("shop_id", "product_id")
             )
             for balance in rows:
                 balances[(balance.shop_id, balance.product_id)] = balance
     return balances
+
+
+BALANCE_FIELDS = ("id", "shop_id", "product_id", "quantity", "cost_amount", "last_unit_cost", "last_business_date")
 
 
 def _shortage_message(shortages) -> str:
