@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -16,6 +16,7 @@ from reports.admin_export import ExcelExportMixin
 from .exceptions import DomainError
 from .models import Shop
 from .selectors import shops_for_user, user_sees_all_shops
+from .services.common import ensure_period_open
 
 
 class ShopScopedAdminMixin:
@@ -188,6 +189,31 @@ class DocumentAdminMixin:
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not hasattr(self.model, "shop_ids"):
+            return form
+
+        class PeriodCheckedForm(form):
+            """A draft dated (or moved) into a closed period cannot be saved."""
+
+            def clean(self):
+                data = super().clean()
+                shop_ids = [
+                    (data.get(name).pk if data.get(name) else getattr(self.instance, f"{name}_id", None))
+                    for name in ("shop", "to_shop")
+                ]
+                # The date it has and the date it would get: neither may be in a closed period.
+                dates = {data.get("business_date"), self.instance.business_date if self.instance.pk else None}
+                for day in dates - {None}:
+                    try:
+                        ensure_period_open(shop_ids=[s for s in shop_ids if s], business_date=day)
+                    except DomainError as exc:
+                        raise ValidationError(exc.message) from None
+                return data
+
+        return PeriodCheckedForm
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

@@ -28,6 +28,10 @@ from pypdf import PdfReader, PdfWriter
 from .xlsx import Column
 
 DEFAULT_CHUNK_ROWS = 500
+# Longer tables print as monospace lines, one layout box per row instead of one per cell:
+# about 3.5 times faster in WeasyPrint, so 20,000 rows print in well under a minute.
+COMPACT_FROM_ROWS = 1000
+MONO_MM_PER_CHAR = 1.55  # DejaVu Sans Mono at 7.3pt
 # Page width left for columns without a width, in mm (A4 minus margins minus padding).
 PORTRAIT_WIDTH_MM, LANDSCAPE_WIDTH_MM = 184, 271
 MM_PER_CHAR = 1.9  # DejaVu Sans 8pt, generous: wide letters must not run into the next column
@@ -42,6 +46,7 @@ class PdfTable:
     signatures: Sequence[str] = ()
     totals: Sequence | None = None  # a last row in bold
     landscape: bool = False
+    compact: bool | None = None  # None: compact when the rows are a list longer than COMPACT_FROM_ROWS
 
 
 def _cell(value) -> str:
@@ -88,6 +93,32 @@ def css_string(text: str) -> str:
     return mark_safe(f'"{escaped}"')
 
 
+def _char_widths(columns: Sequence[Column], landscape: bool) -> list[int]:
+    page = LANDSCAPE_WIDTH_MM if landscape else PORTRAIT_WIDTH_MM
+    total = int(page / MONO_MM_PER_CHAR) - len(columns)  # one space between columns
+    fixed = [max(int(c.width / MONO_MM_PER_CHAR), 3) if c.width else 0 for c in columns]
+    flexible = [i for i, c in enumerate(columns) if not c.width]
+    rest = max(total - sum(fixed), 8 * len(flexible))
+    for i in flexible:
+        fixed[i] = rest // len(flexible)
+    return fixed
+
+
+def _line(values, widths, numeric) -> str:
+    parts = []
+    for value, width, is_number in zip(values, widths, numeric, strict=False):
+        text = _cell(value) if not isinstance(value, str) else value
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        parts.append(text.rjust(width) if is_number else text.ljust(width))
+    return " ".join(parts).rstrip()
+
+
+def _compact_html(rows, widths, numeric, css: str = "") -> str:
+    open_row = f'<tr class="{css}"><td>' if css else "<tr><td>"
+    return mark_safe("".join(f"{open_row}{escape(_line(row, widths, numeric))}</td></tr>" for row in rows))
+
+
 def _render_chunk(html: str) -> bytes:
     """Worker: one chunk's HTML to PDF bytes (no Django needed here)."""
     from weasyprint import HTML
@@ -99,18 +130,30 @@ def _chunks_html(table: PdfTable, chunk_rows: int):
     columns = list(table.columns)
     numeric = [c.number_format is not None for c in columns]
     limits = _max_chars(columns, table.landscape)
+    compact = table.compact
+    if compact is None:
+        compact = isinstance(table.rows, (list, tuple)) and len(table.rows) > COMPACT_FROM_ROWS
+    widths = _char_widths(columns, table.landscape) if compact else []
     rows = iter(table.rows)
     first = True
     chunk = list(islice(rows, chunk_rows))
     while True:
         following = list(islice(rows, chunk_rows))  # look ahead: the last chunk carries the signatures
         last = not following
+        if compact:
+            body = _compact_html(chunk, widths, numeric)
+            totals = _compact_html([table.totals], widths, numeric, css="total") if (last and table.totals) else ""
+        else:
+            body = _body_html(chunk, numeric, limits)
+            totals = _body_html([table.totals], numeric, limits, css="total") if (last and table.totals) else ""
         context = {
             "title": table.title,
             "subtitle_lines": table.subtitle_lines,
             "columns": columns,
-            "body": _body_html(chunk, numeric, limits),
-            "totals": _body_html([table.totals], numeric, limits, css="total") if (last and table.totals) else "",
+            "compact": compact,
+            "header_line": _line([c.label for c in columns], widths, numeric) if compact else "",
+            "body": body,
+            "totals": totals,
             "first_chunk": first,
             "signatures": table.signatures if last else (),
             "landscape": table.landscape,

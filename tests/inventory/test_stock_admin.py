@@ -255,3 +255,64 @@ def test_check_ledgers_reports_a_tampered_balance(world, capsys):
     assert f"product {world['milk'].pk}" in out and "balance 4.000" in out
     assert LedgerCheckRun.objects.first().differences == 1
     StockBalance.objects.filter(product=world["milk"]).update(quantity=D("3"))  # leave it clean for the fixture
+
+
+def test_period_lock_refuses_editing_a_draft_in_the_admin(client, world):
+    import datetime
+
+    from inventory.models import PeriodLock, WriteOff
+
+    client.force_login(world["user"])
+    day = datetime.date(2026, 3, 1)
+    doc = stock_document(WriteOff, shop=world["north"], business_date=day, lines=[])
+    PeriodLock.objects.create(shop=None, lock_date=day)
+    data = {
+        "business_date": "2026-03-01",
+        "shop": world["north"].pk,
+        "reason": "damage",
+        "comment": "late edit",
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
+    response = client.post(reverse("admin:inventory_writeoff_change", args=[doc.pk]), data)
+    assert response.status_code == 200
+    assert "closed" in str(response.context["adminform"].form.non_field_errors())
+    doc.refresh_from_db()
+    assert doc.comment == "" and doc.reason == "spoilage"
+
+
+def test_a_posted_receipt_cannot_be_changed_through_the_admin(client, world):
+    client.force_login(world["user"])
+    doc = stock_document(
+        GoodsReceipt,
+        shop=world["north"],
+        supplier=world["supplier"],
+        lines=[{"product": world["milk"], "quantity": D("1"), "price_amount": D("5")}],
+    )
+    do(client, GoodsReceipt, doc.pk, "post")
+    line = doc.lines.get()
+    data = {
+        "business_date": "2026-01-01",
+        "shop": world["north"].pk,
+        "supplier": world["supplier"].pk,
+        "comment": "x",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-id": line.pk,
+        "lines-0-document": doc.pk,
+        "lines-0-product": world["milk"].pk,
+        "lines-0-quantity": "99",
+        "lines-0-price_amount": "1",
+    }
+    client.post(reverse("admin:inventory_goodsreceipt_change", args=[doc.pk]), data)
+    doc.refresh_from_db()
+    line.refresh_from_db()
+    assert doc.comment == "" and line.quantity == D("1")
+    assert (
+        client.post(reverse("admin:inventory_goodsreceipt_delete", args=[doc.pk]), {"post": "yes"}).status_code == 403
+    )
+    assert GoodsReceipt.objects.filter(pk=doc.pk).exists()
