@@ -191,6 +191,8 @@ def main():
 
 def plain_sql_receipts(shop_id, products, count) -> float:
     """The same rows one receipt writes (posting, 20 ledger rows, 20 balance updates, document status), per transaction."""
+    from inventory.models import GoodsReceiptLine
+
     rng = random.Random(9)
     with connection.cursor() as c:
         c.execute("CREATE TEMP TABLE b_entry (LIKE inventory_stockledgerentry INCLUDING ALL)")
@@ -200,11 +202,18 @@ def plain_sql_receipts(shop_id, products, count) -> float:
         c.execute("INSERT INTO b_balance SELECT * FROM inventory_stockbalance WHERE shop_id = %s", [shop_id])
         c.execute("INSERT INTO b_doc SELECT g, 'draft' FROM generate_series(1, %s) g", [count])
     now = timezone.now()
+    line_docs = list(GoodsReceiptLine.objects.values_list("document_id", flat=True).distinct()[:count])
     t = clock()
     for n in range(1, count + 1):
         chosen = sorted(rng.sample(products, 20))
         with transaction.atomic(), connection.cursor() as c:
             c.execute("SELECT id FROM b_doc WHERE id = %s FOR UPDATE", [n])
+            # Any posting reads its document's lines.
+            c.execute(
+                "SELECT id, product_id, quantity, price_amount FROM inventory_goodsreceiptline WHERE document_id = %s",
+                [line_docs[(n - 1) % len(line_docs)]],
+            )
+            c.fetchall()
             c.execute(
                 "INSERT INTO b_posting (document_type, document_id, document_number, action, created_at) VALUES "
                 "('x', %s, 'x', 'post', %s) RETURNING id",

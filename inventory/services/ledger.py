@@ -166,9 +166,7 @@ def stock_write(
     if not movements:
         return result
     balances = balances_for_update([(m.shop_id, m.product_id) for m in movements])
-    allowed = dict(
-        Shop.objects.filter(pk__in={m.shop_id for m in movements}).values_list("pk", "negative_stock_allowed")
-    )
+    allowed = {key[0]: balance.shop.negative_stock_allowed for key, balance in balances.items()}
     states = {key: CostState(b.quantity, b.cost_amount, b.last_unit_cost) for key, b in balances.items()}
 
     shortages = []
