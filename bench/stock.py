@@ -190,71 +190,118 @@ def main():
 
 
 def plain_sql_receipts(shop_id, products, count) -> float:
-    """The same rows one receipt writes (posting, 20 ledger rows, 20 balance updates, document status), per transaction."""
-    from inventory.models import GoodsReceiptLine
+    """Post `count` real draft receipts of another shop with hand-written SQL, into the same tables.
+
+    Same rows as the service writes (a posting, 20 ledger rows, 20 balance updates, the
+    document's status), same foreign keys, indexes and triggers, one transaction each; the
+    ledger stays consistent (check_ledgers runs at the end).
+    """
+    from inventory.models import GoodsReceipt, GoodsReceiptLine, Shop, StockBalance, Supplier
 
     rng = random.Random(9)
-    with connection.cursor() as c:
-        c.execute("CREATE TEMP TABLE b_entry (LIKE inventory_stockledgerentry INCLUDING ALL)")
-        c.execute("CREATE TEMP TABLE b_balance (LIKE inventory_stockbalance INCLUDING ALL)")
-        c.execute("CREATE TEMP TABLE b_posting (LIKE inventory_posting INCLUDING ALL)")
-        c.execute("CREATE TEMP TABLE b_doc (id bigint primary key, status text)")
-        c.execute("INSERT INTO b_balance SELECT * FROM inventory_stockbalance WHERE shop_id = %s", [shop_id])
-        c.execute("INSERT INTO b_doc SELECT g, 'draft' FROM generate_series(1, %s) g", [count])
-    now = timezone.now()
-    line_docs = list(GoodsReceiptLine.objects.values_list("document_id", flat=True).distinct()[:count])
-    t = clock()
-    for n in range(1, count + 1):
-        chosen = sorted(rng.sample(products, 20))
-        with transaction.atomic(), connection.cursor() as c:
-            c.execute("SELECT id FROM b_doc WHERE id = %s FOR UPDATE", [n])
-            # Any posting reads its document's lines.
-            c.execute(
-                "SELECT id, product_id, quantity, price_amount FROM inventory_goodsreceiptline WHERE document_id = %s",
-                [line_docs[(n - 1) % len(line_docs)]],
+    shop = Shop.objects.trading().order_by("code")[1]
+    supplier = Supplier.objects.first()
+    StockBalance.objects.bulk_create(
+        [StockBalance(shop=shop, product_id=p) for p in products], ignore_conflicts=True, batch_size=5000
+    )
+    documents = [GoodsReceipt(shop=shop, supplier=supplier) for _ in range(count)]
+    for d in documents:
+        d.save()
+    GoodsReceiptLine.objects.bulk_create(
+        [
+            GoodsReceiptLine(
+                document=d,
+                product_id=p,
+                quantity=Decimal(rng.randint(1, 30)),
+                price_amount=Decimal(rng.randint(50, 5000)) / 10,
             )
-            c.fetchall()
+            for d in documents
+            for p in rng.sample(products, 20)
+        ],
+        batch_size=5000,
+    )
+    today = timezone.localdate()
+    t = clock()
+    for document in documents:
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as c:
             c.execute(
-                "INSERT INTO b_posting (document_type, document_id, document_number, action, created_at) VALUES "
-                "('x', %s, 'x', 'post', %s) RETURNING id",
-                [n, now],
+                "SELECT id, number FROM inventory_goodsreceipt WHERE id = %s AND status = 'draft' FOR UPDATE",
+                [document.pk],
+            )
+            number = c.fetchone()[1]
+            c.execute(
+                "SELECT id, product_id, quantity, price_amount FROM inventory_goodsreceiptline WHERE document_id = %s "
+                "ORDER BY product_id",
+                [document.pk],
+            )
+            lines = c.fetchall()
+            c.execute(
+                "INSERT INTO inventory_posting (document_type, document_id, document_number, action, created_at) "
+                "VALUES ('goods_receipt', %s, %s, 'post', %s) RETURNING id",
+                [document.pk, number, now],
             )
             posting = c.fetchone()[0]
             c.execute(
-                "SELECT id, quantity, cost_amount FROM b_balance WHERE shop_id = %s AND product_id = ANY(%s) "
+                "SELECT id, quantity, cost_amount FROM inventory_stockbalance WHERE shop_id = %s AND product_id = ANY(%s) "
                 "ORDER BY product_id FOR UPDATE",
-                [shop_id, chosen],
+                [shop.pk, [line[1] for line in lines]],
             )
             c.fetchall()
             c.executemany(
-                "INSERT INTO b_entry (shop_id, product_id, business_date, quantity, cost_amount, kind, source_type, source_id, "
-                "source_line_id, posting_id, cost_is_fixed, cost_provisional, created_at) VALUES "
-                "(%s, %s, %s, 5, 50, 'receipt', 'x', %s, %s, %s, true, false, %s)",
-                [(shop_id, p, now.date(), n, n * 100 + i, posting, now) for i, p in enumerate(chosen)],
+                "INSERT INTO inventory_stockledgerentry (shop_id, product_id, business_date, quantity, cost_amount, kind, "
+                "source_type, source_id, source_line_id, posting_id, cost_is_fixed, cost_provisional, created_at) VALUES "
+                "(%s, %s, %s, %s, %s, 'receipt', 'goods_receipt', %s, %s, %s, true, false, %s)",
+                [
+                    (shop.pk, pid, today, q, round(q * price, 2), document.pk, lid, posting, now)
+                    for lid, pid, q, price in lines
+                ],
             )
             c.execute(
-                "UPDATE b_balance SET quantity = quantity + 5, cost_amount = cost_amount + 50 "
-                "WHERE shop_id = %s AND product_id = ANY(%s)",
-                [shop_id, chosen],
+                "UPDATE inventory_stockbalance b SET quantity = b.quantity + v.q, cost_amount = b.cost_amount + v.c, "
+                "last_business_date = %s, updated_at = %s FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS v(p, q, c) "
+                "WHERE b.shop_id = %s AND b.product_id = v.p",
+                [
+                    today,
+                    now,
+                    [line[1] for line in lines],
+                    [line[2] for line in lines],
+                    [round(line[2] * line[3], 2) for line in lines],
+                    shop.pk,
+                ],
             )
-            c.execute("UPDATE b_doc SET status = 'posted' WHERE id = %s", [n])
+            c.execute(
+                "UPDATE inventory_goodsreceipt SET status = 'posted', posted_at = %s WHERE id = %s", [now, document.pk]
+            )
     return clock() - t
 
 
 def plain_sql_stocktake(shop_id, products) -> float:
-    now = timezone.now()
+    """20,000 ledger rows and balance updates in one transaction, by hand, into the same tables (kept consistent)."""
+    today, now = timezone.localdate(), timezone.now()
     t = clock()
     with transaction.atomic(), connection.cursor() as c:
-        c.execute("SELECT id FROM b_balance WHERE shop_id = %s ORDER BY product_id FOR UPDATE", [shop_id])
+        c.execute(
+            "INSERT INTO inventory_posting (document_type, document_id, document_number, action, created_at) "
+            "VALUES ('bench', 1, 'BENCH', 'post', %s) RETURNING id",
+            [now],
+        )
+        posting = c.fetchone()[0]
+        c.execute(
+            "SELECT id FROM inventory_stockbalance WHERE shop_id = %s AND product_id = ANY(%s) ORDER BY product_id FOR UPDATE",
+            [shop_id, products],
+        )
         c.fetchall()
         c.executemany(
-            "INSERT INTO b_entry (shop_id, product_id, business_date, quantity, cost_amount, kind, source_type, source_id, "
-            "source_line_id, posting_id, cost_is_fixed, cost_provisional, created_at) VALUES "
-            "(%s, %s, %s, 1, 10, 'stocktake', 'y', 1, %s, 1, false, false, %s)",
-            [(shop_id, p, now.date(), i, now) for i, p in enumerate(products)],
+            "INSERT INTO inventory_stockledgerentry (shop_id, product_id, business_date, quantity, cost_amount, kind, source_type, "
+            "source_id, source_line_id, posting_id, cost_is_fixed, cost_provisional, created_at) VALUES "
+            "(%s, %s, %s, 1, 10, 'stocktake', 'bench', 1, %s, %s, false, false, %s)",
+            [(shop_id, p, today, i, posting, now) for i, p in enumerate(products)],
         )
         c.execute(
-            "UPDATE b_balance SET quantity = quantity + 1, cost_amount = cost_amount + 10 WHERE shop_id = %s", [shop_id]
+            "UPDATE inventory_stockbalance SET quantity = quantity + 1, cost_amount = cost_amount + 10, updated_at = %s "
+            "WHERE shop_id = %s AND product_id = ANY(%s)",
+            [now, shop_id, products],
         )
     return clock() - t
 

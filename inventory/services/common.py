@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -32,9 +32,23 @@ def period_lock_date(*, shop_ids: list[int]) -> datetime.date | None:
     return PeriodLock.objects.filter(Q(shop__isnull=True) | Q(shop_id__in=shop_ids)).aggregate(d=Max("lock_date"))["d"]
 
 
-def ensure_period_open(*, shop_ids: list[int], business_date: datetime.date) -> None:
-    """Raises PeriodClosed when `business_date` is on or before a lock date of these shops."""
-    locked = period_lock_date(shop_ids=shop_ids)
+def period_lock_subquery(*shop_fields: str) -> Subquery:
+    """The latest lock date for a document's shop fields, to annotate its locking query (one round trip)."""
+    condition = Q(shop__isnull=True)
+    for name in shop_fields:
+        condition |= Q(shop_id=OuterRef(name))
+    return Subquery(PeriodLock.objects.filter(condition).order_by("-lock_date").values("lock_date")[:1])
+
+
+UNKNOWN = object()
+
+
+def ensure_period_open(*, shop_ids: list[int], business_date: datetime.date, lock_date=UNKNOWN) -> None:
+    """Raises PeriodClosed when `business_date` is on or before a lock date of these shops.
+
+    `lock_date`, when the caller already read it (see period_lock_subquery), saves a query.
+    """
+    locked = period_lock_date(shop_ids=shop_ids) if lock_date is UNKNOWN else lock_date
     if locked is not None and business_date <= locked:
         raise PeriodClosed(
             _("The period is closed up to %(lock)s: documents dated %(date)s cannot be posted, cancelled or edited.")

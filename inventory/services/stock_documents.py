@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models.catalog import Product
 from ..money import round_money
-from .common import ensure_draft, ensure_period_open, ensure_posted, posting_create
+from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_subquery, posting_create
 from .ledger import Movement, balances_for_update, stock_reverse, stock_write
 
 K = StockMovementKind
@@ -106,10 +106,22 @@ def build_stocktake_movements(document, lines) -> list[Movement]:
 # --- the engine -----------------------------------------------------------------------------------
 
 
+def _locked(model, document_id):
+    """The document, locked, with the lock date of its shops read in the same query."""
+    shop_fields = ("shop_id", "to_shop_id") if model is Transfer else ("shop_id",)
+    return (
+        model.objects.select_for_update(of=("self",))
+        .annotate(period_lock=period_lock_subquery(*shop_fields))
+        .get(pk=document_id)
+    )
+
+
 def _lock_draft(model, document_id):
-    document = model.objects.select_for_update().get(pk=document_id)
+    document = _locked(model, document_id)
     ensure_draft(document)
-    ensure_period_open(shop_ids=document.shop_ids(), business_date=document.business_date)
+    ensure_period_open(
+        shop_ids=document.shop_ids(), business_date=document.business_date, lock_date=document.period_lock
+    )
     lines = list(document.lines.order_by("pk"))
     if not lines:
         raise DocumentEmpty(_("%(doc)s has no lines to post.") % {"doc": document.number})
