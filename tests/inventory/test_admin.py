@@ -46,7 +46,53 @@ def changelist_url(model):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
 
-def test_every_admin_changelist_add_page_and_export_opens(client, superuser, chain):
+@pytest.fixture
+def stock_documents(chain, superuser):
+    """One of every stock document, posted, plus the rows they leave behind."""
+    from inventory.models import (
+        GoodsReceipt,
+        LedgerCheckRun,
+        OpeningBalance,
+        PeriodLock,
+        Stocktake,
+        SupplierReturn,
+        Transfer,
+        WriteOff,
+    )
+    from inventory.services import (
+        goods_receipt_post,
+        opening_balance_post,
+        stocktake_fill,
+        supplier_return_post,
+        transfer_receive,
+        transfer_ship,
+        write_off_post,
+    )
+    from tests.factories import stock_document
+
+    north, south = chain["shops"]
+    supplier = Supplier.objects.first()
+    milk = chain["milk"]
+    opening = stock_document(OpeningBalance, shop=north, lines=[{"product": milk, "quantity": 50, "unit_cost": 100}])
+    opening_balance_post(document_id=opening.pk, actor=superuser)
+    receipt = stock_document(
+        GoodsReceipt, shop=north, supplier=supplier, lines=[{"product": milk, "quantity": 5, "price_amount": 90}]
+    )
+    goods_receipt_post(document_id=receipt.pk, actor=superuser)
+    returned = stock_document(SupplierReturn, shop=north, supplier=supplier, lines=[{"product": milk, "quantity": 1}])
+    supplier_return_post(document_id=returned.pk, actor=superuser)
+    wo = stock_document(WriteOff, shop=north, lines=[{"product": milk, "quantity": 1}])
+    write_off_post(document_id=wo.pk, actor=superuser)
+    transfer = stock_document(Transfer, shop=north, to_shop=south, lines=[{"product": milk, "quantity": 2}])
+    transfer_ship(document_id=transfer.pk, actor=superuser)
+    transfer_receive(document_id=transfer.pk, actor=superuser)
+    stocktake = Stocktake.objects.create(shop=north)
+    stocktake_fill(document_id=stocktake.pk, actor=superuser)
+    PeriodLock.objects.create(shop=None, lock_date=datetime.date(2020, 1, 1))
+    LedgerCheckRun.objects.create()
+
+
+def test_every_admin_changelist_add_page_and_export_opens(client, superuser, chain, stock_documents):
     client.force_login(superuser)
     opened = 0
     for model, model_admin in admin.site._registry.items():

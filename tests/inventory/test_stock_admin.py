@@ -316,3 +316,31 @@ def test_a_posted_receipt_cannot_be_changed_through_the_admin(client, world):
         client.post(reverse("admin:inventory_goodsreceipt_delete", args=[doc.pk]), {"post": "yes"}).status_code == 403
     )
     assert GoodsReceipt.objects.filter(pk=doc.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:inventory_goodsreceipt_changelist",
+        "admin:inventory_stockledgerentry_changelist",
+        "admin:inventory_stockbalance_changelist",
+        "admin:inventory_posting_changelist",
+        "admin:inventory_transfer_changelist",
+    ],
+)
+def test_stock_lists_have_a_bounded_number_of_queries(client, world, url_name, django_assert_max_num_queries):
+    from inventory.services import goods_receipt_post
+
+    products = [ProductFactory() for _ in range(10)]
+    for _ in range(15):
+        doc = stock_document(
+            GoodsReceipt,
+            shop=world["north"],
+            supplier=world["supplier"],
+            lines=[{"product": p, "quantity": D("1"), "price_amount": D("2")} for p in products],
+        )
+        goods_receipt_post(document_id=doc.pk, actor=world["user"])
+    client.force_login(world["user"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
