@@ -344,3 +344,17 @@ def test_stock_lists_have_a_bounded_number_of_queries(client, world, url_name, d
     with django_assert_max_num_queries(12):
         response = client.get(reverse(url_name))
     assert response.status_code == 200
+
+
+def test_typing_a_barcode_or_scale_barcode_in_a_line_finds_the_product(client, world):
+    from inventory.barcodes import scale_barcode_build
+
+    client.force_login(world["user"])
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "inventory", "model_name": "goodsreceiptline", "field_name": "product"}
+    for term, expected in [
+        ("5901234123457", world["milk"]),
+        (scale_barcode_build(plu=42, weight_grams=700), world["cheese"]),
+    ]:
+        response = client.get(url, {**params, "term": term})
+        assert [r["id"] for r in response.json()["results"]] == [str(expected.pk)], term
