@@ -24,6 +24,7 @@ from .admin_mixins import (
     BaseAdmin,
     DocumentAdminMixin,
     HistoryAdmin,
+    ProductCodeSearchMixin,
     ReadOnlyAdminMixin,
     ShopScopedAdminMixin,
 )
@@ -49,7 +50,6 @@ from .models import (
 )
 from .selectors import (
     price_in_force_subquery,
-    product_ids_matching_code,
     shops_for_user,
     user_sees_all_shops,
     zone_price_get,
@@ -276,7 +276,8 @@ class NomenclatureImportForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(HistoryAdmin):
+class ProductAdmin(ProductCodeSearchMixin, HistoryAdmin):
+    product_code_lookup = "pk"
     list_display_links = ["sku", "name"]
     list_filter = [GroupFilter, "is_active", "is_weighted", PriceZoneFilter, "unit", "excluded_from_discounts"]
     list_select_related = ["group"]
@@ -324,13 +325,6 @@ class ProductAdmin(HistoryAdmin):
     @admin.display(description=gettext_lazy("barcode"), ordering="main_barcode")
     def barcode(self, obj):
         return getattr(obj, "main_barcode", None)
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        ids = product_ids_matching_code(search_term) if search_term else []
-        if ids:
-            results = results | queryset.filter(pk__in=ids)
-        return results, may_have_duplicates
 
     @admin.display(description=gettext_lazy("prices in force today"))
     def current_prices(self, obj):

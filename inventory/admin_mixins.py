@@ -15,7 +15,7 @@ from reports.admin_export import ExcelExportMixin
 
 from .exceptions import DomainError
 from .models import Shop
-from .selectors import shops_for_user, user_sees_all_shops
+from .selectors import product_ids_matching_code, shops_for_user, user_sees_all_shops
 from .services.common import ensure_period_open
 
 
@@ -53,6 +53,19 @@ class ShopScopedAdminMixin:
         if db_field.related_model is Shop and not user_sees_all_shops(request.user):
             kwargs["queryset"] = shops_for_user(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ProductCodeSearchMixin:
+    """The list's search also takes a barcode or a scale barcode and finds its product's rows."""
+
+    product_code_lookup = "product_id"  # "pk" on the product list itself
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        ids = product_ids_matching_code(search_term) if search_term else []
+        if ids:
+            results = results | queryset.filter(**{f"{self.product_code_lookup}__in": ids})
+        return results, may_have_duplicates
 
 
 class BaseAdmin(ExcelExportMixin, admin.ModelAdmin):

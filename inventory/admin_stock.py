@@ -8,7 +8,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .admin_mixins import BaseAdmin, DocumentAction, DocumentAdminMixin, ReadOnlyAdminMixin, ShopScopedAdminMixin
+from .admin_mixins import (
+    BaseAdmin,
+    DocumentAction,
+    DocumentAdminMixin,
+    ProductCodeSearchMixin,
+    ReadOnlyAdminMixin,
+    ShopScopedAdminMixin,
+)
 from .models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -28,7 +35,7 @@ from .models import (
     WriteOff,
     WriteOffLine,
 )
-from .selectors import product_ids_matching_code, shops_for_user, user_sees_all_shops
+from .selectors import shops_for_user, user_sees_all_shops
 from .services import (
     goods_receipt_cancel,
     goods_receipt_post,
@@ -277,7 +284,7 @@ class StocktakeAdmin(ShopDocumentAdmin):
         ]
 
 
-class ShopScopedLineAdmin(ShopScopedAdminMixin, BaseAdmin):
+class ShopScopedLineAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, BaseAdmin):
     """Lines of big documents on a paged list: searchable by product, name, SKU or barcode."""
 
     shop_lookup = "document__shop"
@@ -288,13 +295,6 @@ class ShopScopedLineAdmin(ShopScopedAdminMixin, BaseAdmin):
 
     def get_model_perms(self, request):
         return {}  # reached from its document, not from the index
-
-    def get_search_results(self, request, queryset, search_term):
-        results, duplicates = super().get_search_results(request, queryset, search_term)
-        ids = product_ids_matching_code(search_term) if search_term else []
-        if ids:
-            results = results | queryset.filter(product_id__in=ids)
-        return results, duplicates
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not obj.document.is_draft:
@@ -356,7 +356,7 @@ class OpeningBalanceLineAdmin(ShopScopedLineAdmin):
 
 
 @admin.register(StockLedgerEntry)
-class StockLedgerEntryAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
+class StockLedgerEntryAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = [
         "business_date",
         "shop",
@@ -382,7 +382,7 @@ class StockLedgerEntryAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin)
 
 
 @admin.register(StockBalance)
-class StockBalanceAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
+class StockBalanceAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = ["shop", "product", "quantity", "cost_amount", "average_cost", "last_business_date"]
     list_select_related = ["shop", "product"]
     search_fields = ["product__sku", "product__name"]
@@ -395,13 +395,6 @@ class StockBalanceAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         if obj.quantity > 0:
             return (obj.cost_amount / obj.quantity).quantize(obj.cost_amount.__class__("0.01"))
         return None
-
-    def get_search_results(self, request, queryset, search_term):
-        results, duplicates = super().get_search_results(request, queryset, search_term)
-        ids = product_ids_matching_code(search_term) if search_term else []
-        if ids:
-            results = results | queryset.filter(product_id__in=ids)
-        return results, duplicates
 
 
 class NegativeBalanceFilter(admin.SimpleListFilter):
