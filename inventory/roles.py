@@ -62,6 +62,12 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "stockbalance", ("view",)),
         ("inventory", "stockledgerentry", ("view",)),
         ("reports", "reportfile", ("view",)),
+        ("sales", "till", ("view",)),
+        ("sales", "shift", ("view",)),
+        ("sales", "receipt", ("view",)),
+        ("sales", "receiptline", ("view",)),
+        ("sales", "receiptpayment", ("view",)),
+        ("sales", "receiptconflict", ("view",)),
     ],
     CASHIER: [],
 }

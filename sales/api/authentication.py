@@ -1,0 +1,48 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions, permissions
+
+from ..services import till_for_token
+
+
+class TillUser:
+    """The request's user when a till calls: no staff rights, no permissions."""
+
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+
+    def __init__(self, till):
+        self.till = till
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"till {self.till.code}"
+
+
+class TillTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Till <token>`. A revoked token is refused at once (it is looked up on every call)."""
+
+    keyword = "Till"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="replace").split()
+        if not header or header[0] != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Till <token>."))
+        till = till_for_token(header[1])
+        if till is None:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked till token."))
+        return TillUser(till), till
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class IsTill(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return isinstance(request.user, TillUser)
