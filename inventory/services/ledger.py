@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -288,9 +287,9 @@ def stock_reverse(
     if not originals:
         return WriteResult()
     adjustments: dict[int, Decimal] = defaultdict(Decimal)
-    for adjusts_id, cost in StockLedgerEntry.objects.filter(adjusts__in=[e.pk for e in originals]).values_list(
-        "adjusts_id", "cost_amount"
-    ):
+    # Adjustments of this document's rows, found through the join: no list of 20,000 ids.
+    corrections = StockLedgerEntry.objects.filter(adjusts__source_type=source_type, adjusts__source_id=source_id)
+    for adjusts_id, cost in corrections.values_list("adjusts_id", "cost_amount"):
         adjustments[adjusts_id] += cost
     movements = [
         Movement(
@@ -315,19 +314,25 @@ def stock_reverse(
 
 
 def recost_request(*, pairs, from_date: datetime.date) -> None:
-    """Queue pairs for re-costing from a date; the job runs after the transaction commits."""
-    existing = {
-        (r.shop_id, r.product_id): r
-        for r in RecostRequest.objects.filter(Q(*[Q(shop_id=s, product_id=p) for s, p in pairs], _connector=Q.OR))
-    }
-    new = []
+    """Queue pairs for re-costing from a date (an earlier date wins); the job runs after commit.
+
+    Set-based: one UPDATE per shop and chunk lowers the dates of queued pairs, one insert
+    that ignores conflicts adds the rest, whatever the number of pairs (a back-dated
+    20,000-line stocktake queues 20,000).
+    """
+    by_shop: dict[int, list[int]] = defaultdict(list)
     for shop_id, product_id in pairs:
-        request = existing.get((shop_id, product_id))
-        if request is None:
-            new.append(RecostRequest(shop_id=shop_id, product_id=product_id, from_date=from_date))
-        elif from_date < request.from_date:
-            RecostRequest.objects.filter(pk=request.pk).update(from_date=from_date)
-    RecostRequest.objects.bulk_create(new, ignore_conflicts=True)
+        by_shop[shop_id].append(product_id)
+    for shop_id, products in by_shop.items():
+        for start in range(0, len(products), LOCK_CHUNK):
+            RecostRequest.objects.filter(
+                shop_id=shop_id, product_id__in=products[start : start + LOCK_CHUNK], from_date__gt=from_date
+            ).update(from_date=from_date)
+    RecostRequest.objects.bulk_create(
+        [RecostRequest(shop_id=s, product_id=p, from_date=from_date) for s, p in pairs],
+        ignore_conflicts=True,
+        batch_size=LOCK_CHUNK,
+    )
     transaction.on_commit(_schedule_recost)
 
 

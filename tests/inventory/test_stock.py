@@ -327,3 +327,22 @@ def test_posted_documents_and_their_lines_cannot_be_changed_even_with_sql(ctx):
     draft = receipt(ctx, [(ctx["milk"], "1", "1")], post=False)
     draft.lines.update(quantity=2)
     GoodsReceipt.objects.filter(pk=draft.pk).delete()
+
+
+def test_a_back_dated_document_over_many_products_queues_and_recosts_them_all(ctx, django_capture_on_commit_callbacks):
+    products = [ProductFactory() for _ in range(1200)]
+    receipt(ctx, [(p, "2", "10") for p in products], day=DAY)
+    receipt(ctx, [(p, "1", "10") for p in products], day=DAY)  # queues nothing: not back-dated
+    wo = stock_document(
+        WriteOff,
+        shop=ctx["shop"],
+        business_date=DAY + datetime.timedelta(days=3),
+        lines=[{"product": p, "quantity": D("3")} for p in products],
+    )
+    write_off_post(document_id=wo.pk, actor=ctx["user"])
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt(ctx, [(p, "3", "20") for p in products], day=DAY + datetime.timedelta(days=1))
+    assert not RecostRequest.objects.exists()
+    # By date: 3 @ 10 then 3 @ 20 = 90 for 6, so the write-off of 3 costs 45 each, not 30.
+    assert balance(ctx["shop"], products[0]) == (D("3.000"), D("45.00"))
+    assert StockLedgerEntry.objects.filter(kind="cost_adjustment").count() == 1200
