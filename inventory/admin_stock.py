@@ -24,6 +24,7 @@ from .models import (
     OpeningBalanceLine,
     PeriodLock,
     Posting,
+    Shop,
     StockBalance,
     StockLedgerEntry,
     Stocktake,
@@ -176,7 +177,7 @@ class TransferLineInline(LineInline):
     def has_change_permission(self, request, obj=None):
         # Received quantities are typed after shipping, until the transfer is received.
         if obj is not None and obj.status == "posted" and not obj.is_received:
-            return True
+            return request.user.has_perm("inventory.change_transferline")
         return super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
@@ -192,10 +193,17 @@ class TransferAdmin(ShopDocumentAdmin):
     list_display = ["number", "business_date", "shop", "to_shop", "status", "received_date", "line_count", "posted_by"]
     list_filter = ["status", "shop", "to_shop", "business_date"]
     list_select_related = ["shop", "to_shop", "posted_by"]
-    autocomplete_fields = ["shop", "to_shop"]
+    autocomplete_fields = ["shop"]  # the destination is a plain select: any shop may receive
     middle_fields = ["to_shop", "received_date", "received_by"]
     readonly_fields = ["received_date", "received_by"]
     inlines = [TransferLineInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "to_shop":
+            # A manager sends only from their shops, but to any shop of the chain.
+            kwargs["queryset"] = Shop.objects.trading().order_by("code")
+            return super(ShopScopedAdminMixin, self).formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         # Both shops' managers see a transfer.

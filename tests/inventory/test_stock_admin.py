@@ -358,3 +358,29 @@ def test_typing_a_barcode_or_scale_barcode_in_a_line_finds_the_product(client, w
     ]:
         response = client.get(url, {**params, "term": term})
         assert [r["id"] for r in response.json()["results"]] == [str(expected.pk)], term
+
+
+def test_a_shop_manager_sends_a_transfer_to_another_shop_but_not_from_it(client, shop_manager, world):
+    world["north"].managers.add(shop_manager)
+    client.force_login(shop_manager)
+    form = {
+        "business_date": "2026-03-01",
+        "reason": "",
+        "comment": "",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-product": world["milk"].pk,
+        "lines-0-quantity": "2",
+    }
+    response = client.post(
+        reverse("admin:inventory_transfer_add"), {**form, "shop": world["north"].pk, "to_shop": world["south"].pk}
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Transfer.objects.get().to_shop == world["south"]
+    response = client.post(
+        reverse("admin:inventory_transfer_add"), {**form, "shop": world["south"].pk, "to_shop": world["north"].pk}
+    )
+    assert response.status_code == 200 and "shop" in response.context["adminform"].form.errors
+    assert Transfer.objects.count() == 1
