@@ -149,6 +149,7 @@ class SupplierReturnAdmin(ShopDocumentAdmin):
     cancel_service = staticmethod(supplier_return_cancel)
     list_display = ["number", "business_date", "shop", "supplier", "status", "line_count", "posted_by"]
     list_filter = ["status", "shop", "business_date", "supplier"]
+    list_select_related = ["shop", "supplier", "posted_by"]
     autocomplete_fields = ["supplier", "shop"]
     middle_fields = ["supplier"]
     inlines = [SupplierReturnLineInline]
@@ -374,9 +375,8 @@ class StockLedgerEntryAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, ReadOn
         "cost_amount",
         "document",
         "cost_provisional",
-        "reversal_of",
-        "adjusts",
-        "posting",
+        "reverses",
+        "corrects",
     ]
     list_filter = ["kind", "shop", "cost_provisional", "business_date"]
     list_select_related = ["shop", "product", "posting"]
@@ -387,6 +387,15 @@ class StockLedgerEntryAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, ReadOn
     @admin.display(description=gettext_lazy("document"), ordering="posting__document_number")
     def document(self, obj):
         return obj.posting.document_number
+
+    # The linked rows by id: showing them as objects would cost a query per row.
+    @admin.display(description=gettext_lazy("reverses"))
+    def reverses(self, obj):
+        return obj.reversal_of_id
+
+    @admin.display(description=gettext_lazy("adjusts"))
+    def corrects(self, obj):
+        return obj.adjusts_id
 
 
 @admin.register(StockBalance)

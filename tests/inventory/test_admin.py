@@ -327,3 +327,17 @@ def test_a_duplicate_plu_in_the_product_form_names_the_other_product(client, sup
     errors = response.context["adminform"].form.errors
     assert "CHEESE" in " ".join(errors["plu"])
     assert not Product.objects.filter(sku="BRIE").exists()
+
+
+def test_every_admin_list_selects_the_related_rows_it_shows(rf, superuser):
+    """A related column missing from list_select_related costs a query per row."""
+    request = rf.get("/")
+    request.user = superuser
+    for model, model_admin in admin.site._registry.items():
+        selected = model_admin.list_select_related
+        if selected in (True, False):  # False: Django selects the list's foreign keys itself
+            continue
+        relations = {f.name for f in model._meta.fields if f.is_relation}
+        shown = [c for c in model_admin.get_list_display(request) if isinstance(c, str) and c in relations]
+        missing = [c for c in shown if c not in selected and not any(s.startswith(f"{c}__") for s in selected)]
+        assert not missing, (model.__name__, missing)

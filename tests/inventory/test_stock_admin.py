@@ -329,10 +329,10 @@ def test_a_posted_receipt_cannot_be_changed_through_the_admin(client, world):
     ],
 )
 def test_stock_lists_have_a_bounded_number_of_queries(client, world, url_name, django_assert_max_num_queries):
-    from inventory.services import goods_receipt_post
+    from inventory.services import goods_receipt_cancel, goods_receipt_post
 
     products = [ProductFactory() for _ in range(10)]
-    for _ in range(15):
+    for n in range(15):
         doc = stock_document(
             GoodsReceipt,
             shop=world["north"],
@@ -340,6 +340,8 @@ def test_stock_lists_have_a_bounded_number_of_queries(client, world, url_name, d
             lines=[{"product": p, "quantity": D("1"), "price_amount": D("2")} for p in products],
         )
         goods_receipt_post(document_id=doc.pk, actor=world["user"])
+        if n % 2:  # cancelled documents leave reversing rows in the lists too
+            goods_receipt_cancel(document_id=doc.pk, actor=world["user"])
     client.force_login(world["user"])
     with django_assert_max_num_queries(12):
         response = client.get(reverse(url_name))
