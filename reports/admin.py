@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.models import ProductGroup, Shop
 from inventory.selectors import shops_for_user, user_sees_all_shops
 
+from . import registry
 from .admin_export import ExcelExportMixin
 from .jobs import report_job_start
 from .models import ReportFile, ReportFormat, ReportStatus
@@ -44,10 +45,7 @@ admin.site.register(Group, GroupAdmin)
 
 
 class NewReportForm(forms.Form):
-    report = forms.ChoiceField(
-        label=_("report"),
-        choices=[("stock_balances", _("Stock balances")), ("stock_movements", _("Stock movement statement"))],
-    )
+    report = forms.ChoiceField(label=_("report"), choices=registry.centre_choices)
     format = forms.ChoiceField(label=_("format"), choices=ReportFormat.choices)
     shop = forms.ModelChoiceField(
         label=_("shop"),

@@ -32,7 +32,7 @@ def _group(params):
     return group, (group.path if group else None)
 
 
-@register("stock_balances", gettext_lazy("Stock balances"))
+@register("stock_balances", gettext_lazy("Stock balances"), in_centre=True)
 def stock_balances(params: dict) -> ReportData:
     """Balances at a date of one shop, or of every shop (with a shop column)."""
     day = _date(params.get("day"))
@@ -94,7 +94,7 @@ def _count_balances(shops, path):
     return queryset.filter(product__group__path__startswith=path).count() if path else queryset.count()
 
 
-@register("stock_movements", gettext_lazy("Stock movement statement"))
+@register("stock_movements", gettext_lazy("Stock movement statement"), in_centre=True)
 def stock_movements_report(params: dict) -> ReportData:
     shop = Shop.objects.get(pk=params["shop_id"])
     date_from, date_to = _date(params["date_from"]), _date(params["date_to"])

@@ -27,17 +27,24 @@ class ReportDefinition:
     label: str
     build: Callable[[dict], ReportData]
     formats: tuple[str, ...] = ("xlsx", "pdf")
+    in_centre: bool = False  # offered under Report centre › New report (others print a document)
 
 
 REPORTS: dict[str, ReportDefinition] = {}
 
 
-def register(name: str, label, *, formats=("xlsx", "pdf")):
+def register(name: str, label, *, formats=("xlsx", "pdf"), in_centre: bool = False):
     def decorator(build):
-        REPORTS[name] = ReportDefinition(name=name, label=label, build=build, formats=formats)
+        REPORTS[name] = ReportDefinition(name=name, label=label, build=build, formats=formats, in_centre=in_centre)
         return build
 
     return decorator
+
+
+def centre_choices() -> list[tuple[str, str]]:
+    from . import definitions  # noqa: F401
+
+    return [(d.name, d.label) for d in REPORTS.values() if d.in_centre]
 
 
 def get(name: str) -> ReportDefinition:
