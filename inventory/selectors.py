@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,30 +179,73 @@ def shop_balances_at(
 
 
 def stock_movements(*, shop_id: int, date_from: datetime.date, date_to: datetime.date, group_path: str | None = None):
-    """Per product: opening, in by kind, out by kind, closing (quantities) and opening/closing cost, in one query."""
-    from .models import StockLedgerEntry
+    """Per product: opening, in by kind, out by kind, closing (quantities) and opening/closing cost, in one query.
 
-    period = Q(business_date__gte=date_from, business_date__lte=date_to)
-    before = Q(business_date__lt=date_from)
-    zero_q = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=3))
-    zero_c = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
-    sums = {
-        "opening_qty": Coalesce(Sum("quantity", filter=before), zero_q),
-        "opening_cost": Coalesce(Sum("cost_amount", filter=before), zero_c),
-        "closing_qty": Coalesce(Sum("quantity"), zero_q),
-        "closing_cost": Coalesce(Sum("cost_amount"), zero_c),
-        "stocktake_qty": Coalesce(Sum("quantity", filter=period & Q(kind="stocktake")), zero_q),
-    }
-    for name, kinds in IN_KINDS.items():
-        sums[name] = Coalesce(Sum("quantity", filter=period & Q(kind__in=kinds)), zero_q)
-    for name, kinds in OUT_KINDS.items():
-        sums[name] = Coalesce(-Sum("quantity", filter=period & Q(kind__in=kinds)), zero_q)
-    queryset = StockLedgerEntry.objects.filter(shop_id=shop_id, business_date__lte=date_to)
-    queryset = _group_filter(queryset, group_path)
-    return (
-        queryset.order_by()
-        .values("product_id", "product__sku", "product__name", "product__unit")
-        .annotate(**sums)
-        .exclude(opening_qty=0, closing_qty=0, opening_cost=0, closing_cost=0)
-        .order_by("product__name")
+    Opening and closing are the balance row minus the movements dated after the period's
+    start and end, so only rows from `date_from` on are read, however long the history.
+    Products without movements in the period but with stock appear with opening = closing.
+    """
+    from .models import Product, ProductGroup, StockBalance, StockLedgerEntry
+
+    def total(column: str, condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN {column} ELSE 0 END)"
+
+    in_period = "e.business_date <= %s"
+    kinds = {**IN_KINDS, **OUT_KINDS, "stocktake_qty": ("stocktake",)}
+    columns, params = [], []
+    for name, kind_list in kinds.items():
+        placeholders = ", ".join(["%s"] * len(kind_list))
+        sign = "-" if name in OUT_KINDS else ""
+        columns.append(f"{sign}{total('e.quantity', f'{in_period} AND e.kind IN ({placeholders})')} AS {name}")
+        params += [date_to, *kind_list]
+    columns.append(
+        f"SUM(e.quantity) AS since_from_q, SUM(e.cost_amount) AS since_from_c, "
+        f"{total('e.quantity', 'e.business_date > %s')} AS after_to_q, "
+        f"{total('e.cost_amount', 'e.business_date > %s')} AS after_to_c"
     )
+    params += [date_to, date_to]
+    balance, entry, product, group = (m._meta.db_table for m in (StockBalance, StockLedgerEntry, Product, ProductGroup))
+    group_sql = "AND g.path LIKE %s" if group_path else ""
+    sql = f"""
+        SELECT b.product_id, p.sku, p.name, p.unit, b.quantity, b.cost_amount, m.*
+        FROM {balance} b
+        JOIN {product} p ON p.id = b.product_id
+        JOIN {group} g ON g.id = p.group_id
+        LEFT JOIN (
+            SELECT e.product_id AS moved_product_id, {", ".join(columns)}
+            FROM {entry} e WHERE e.shop_id = %s AND e.business_date >= %s GROUP BY e.product_id
+        ) m ON m.moved_product_id = b.product_id
+        WHERE b.shop_id = %s {group_sql}
+        ORDER BY p.name, p.id
+    """
+    params += [shop_id, date_from, shop_id] + ([f"{group_path}%"] if group_path else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        fetched = cursor.fetchall()
+    rows = []
+    for values in fetched:
+        r = dict(zip(names, values, strict=True))
+        quantity, cost = Decimal(r["quantity"]), Decimal(r["cost_amount"])
+
+        def q(name, r=r):
+            return round_quantity(r[name] or 0)
+
+        def c(name, r=r):
+            return round_money(r[name] or 0)
+
+        row = {
+            "product_id": r["product_id"],
+            "product__sku": r["sku"],
+            "product__name": r["name"],
+            "product__unit": r["unit"],
+            "opening_qty": round_quantity(quantity) - q("since_from_q"),
+            "opening_cost": round_money(cost) - c("since_from_c"),
+            "closing_qty": round_quantity(quantity) - q("after_to_q"),
+            "closing_cost": round_money(cost) - c("after_to_c"),
+            **{name: q(name) for name in kinds},
+        }
+        moved = any(row[name] for name in kinds)
+        if moved or row["opening_qty"] or row["closing_qty"] or row["opening_cost"] or row["closing_cost"]:
+            rows.append(row)
+    return rows

@@ -122,7 +122,7 @@ def stock_movements_report(params: dict) -> ReportData:
     queryset = stock_movements(shop_id=shop.pk, date_from=date_from, date_to=date_to, group_path=path)
 
     def rows():
-        for r in queryset.iterator(chunk_size=5000):
+        for r in queryset:
             yield [
                 r["product__sku"],
                 r["product__name"],

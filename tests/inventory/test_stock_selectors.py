@@ -75,3 +75,30 @@ def test_movement_statement_opening_in_out_closing(history, django_assert_num_qu
     assert (milk["opening_cost"], milk["closing_cost"]) == (D("100.00"), D("225.00"))
     assert rows["BREAD"]["opening_qty"] == 0 and rows["BREAD"]["in_receipts"] == D("4")
     assert "IDLE" not in rows
+
+
+def test_movement_statement_of_a_quiet_month_shows_stock_without_movements(history, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = {
+            r["product__sku"]: r
+            for r in stock_movements(shop_id=history["shop"].pk, date_from=day(2026, 3, 1), date_to=day(2026, 3, 31))
+        }
+    bread = rows["BREAD"]
+    assert (bread["opening_qty"], bread["closing_qty"], bread["opening_cost"], bread["closing_cost"]) == (
+        D("4"),
+        D("4"),
+        D("20.00"),
+        D("20.00"),
+    )
+    assert bread["in_receipts"] == 0 and bread["out_write_offs"] == 0
+    # January: milk arrives on the 5th; the February movements count in the closing of neither.
+    january = {
+        r["product__sku"]: r
+        for r in stock_movements(shop_id=history["shop"].pk, date_from=day(2026, 1, 1), date_to=day(2026, 1, 31))
+    }
+    assert (january["MILK"]["opening_qty"], january["MILK"]["in_receipts"], january["MILK"]["closing_qty"]) == (
+        D("0"),
+        D("10"),
+        D("10"),
+    )
+    assert "BREAD" not in january
