@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,19 +72,44 @@ def product_find_by_code(code: str) -> ProductMatch:
     Raises ProductNotFound, or ValidationError for a malformed scale barcode.
     """
     code = (code or "").strip()
-    barcode = Barcode.objects.select_related("product").filter(code=code).first()
-    if barcode:
-        return ProductMatch(product=barcode.product, barcode=code)
-    if code.isdigit() and is_scale_prefix(code):
-        parsed = scale_barcode_parse(code)
-        product = Product.objects.filter(is_weighted=True, plu=parsed.plu).first()
-        if product is None:
-            raise ProductNotFound(_("No weighted product has PLU %(plu)s.") % {"plu": parsed.plu})
-        return ProductMatch(product=product, quantity=parsed.quantity_kg, barcode=code)
-    product = Product.objects.filter(sku=code).first()
-    if product:
-        return ProductMatch(product=product)
-    raise ProductNotFound()
+    found = products_by_codes([code])[code]
+    if isinstance(found, str):
+        raise ProductNotFound(found)
+    product_id, quantity = found
+    return ProductMatch(product=Product.objects.get(pk=product_id), quantity=quantity, barcode=code)
+
+
+def products_by_codes(codes) -> dict[str, tuple[int, Decimal | None] | str]:
+    """Many codes at once (a till's batch): code -> (product id, weight or None), or the reason it names none.
+
+    A stored barcode wins, then a scale barcode (the PLU of a weighted product, the weight
+    it carries), then a SKU. At most three queries, whatever the number of codes.
+    """
+    codes = {c for c in codes if c}
+    found: dict[str, tuple[int, Decimal | None] | str] = dict.fromkeys(codes, str(ProductNotFound.default_message))
+    for code, product_id in Barcode.objects.filter(code__in=codes).values_list("code", "product_id"):
+        found[code] = (product_id, None)
+    scale = {}
+    for code in codes:
+        if isinstance(found[code], str) and code.isdigit() and is_scale_prefix(code):
+            try:
+                scale[code] = scale_barcode_parse(code)
+            except ValidationError as exc:
+                found[code] = " ".join(exc.messages)
+    if scale:
+        by_plu = dict(
+            Product.objects.filter(is_weighted=True, plu__in={p.plu for p in scale.values()}).values_list("plu", "pk")
+        )
+        for code, parsed in scale.items():
+            if parsed.plu in by_plu:
+                found[code] = (by_plu[parsed.plu], parsed.quantity_kg)
+            else:
+                found[code] = _("No weighted product has PLU %(plu)s.") % {"plu": parsed.plu}
+    rest = [c for c in codes if isinstance(found[c], str) and c not in scale]
+    if rest:
+        for sku, product_id in Product.objects.filter(sku__in=rest).values_list("sku", "pk"):
+            found[sku] = (product_id, None)
+    return found
 
 
 def product_ids_matching_code(code: str) -> list[int]:
@@ -249,3 +274,24 @@ def stock_movements(*, shop_id: int, date_from: datetime.date, date_to: datetime
         if moved or row["opening_qty"] or row["closing_qty"] or row["opening_cost"] or row["closing_cost"]:
             rows.append(row)
     return rows
+
+
+def catalogue_for_zone(*, zone_id: int, day: datetime.date, changed_since: datetime.datetime | None = None):
+    """Products with their price in force in a zone on a day, for tills; only those changed since a time if given.
+
+    "Changed" covers what a till shows: the product row, its barcodes (added, edited or
+    removed, from their history), a price posted or cancelled since, or a price that has
+    come into force since (a price change posted earlier for a later date).
+    """
+    products = Product.objects.annotate(price=price_in_force_subquery(zone_id=zone_id, day=day))
+    if changed_since is None:
+        return products
+    since_day = timezone.localdate(changed_since)
+    zone_prices = Price.objects.filter(product_id=OuterRef("pk"), zone_id=zone_id)
+    return products.filter(
+        Q(updated_at__gte=changed_since)
+        | Exists(Barcode.history.model.objects.filter(product_id=OuterRef("pk"), history_date__gte=changed_since))
+        | Exists(zone_prices.filter(created_at__gte=changed_since))
+        | Exists(zone_prices.filter(is_active=True, effective_date__gte=since_day, effective_date__lte=day))
+        | Exists(zone_prices.filter(price_change__cancelled_at__gte=changed_since))
+    )

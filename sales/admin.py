@@ -1,12 +1,24 @@
 """The owners' view of tills, shifts and receipts (receipts are read-only: tills write them)."""
 
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.admin_mixins import BaseAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
 
-from .models import Receipt, ReceiptConflict, ReceiptLine, ReceiptPayment, Shift, Till, TillToken
+from .models import (
+    FlaggedReceipt,
+    Receipt,
+    ReceiptConflict,
+    ReceiptLine,
+    ReceiptPayment,
+    Shift,
+    Till,
+    TillGap,
+    TillToken,
+)
 from .services import till_token_issue, till_token_revoke
 
 
@@ -21,15 +33,55 @@ class TillTokenInline(admin.TabularInline):
         return False
 
 
+class TillGapInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = TillGap
+    fields = ["first", "last", "noticed_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+class HasGapsFilter(admin.SimpleListFilter):
+    title = gettext_lazy("sync")
+    parameter_name = "gaps"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("missing receipts")), ("no", _("complete"))]
+
+    def queryset(self, request, queryset):
+        missing = Exists(TillGap.objects.filter(till=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(missing)
+        if self.value() == "no":
+            return queryset.exclude(missing)
+        return queryset
+
+
 @admin.register(Till)
 class TillAdmin(ShopScopedAdminMixin, BaseAdmin):
-    list_display = ["code", "name", "shop", "fiscal_register_number", "is_active", "last_upload_at", "last_sequence"]
-    list_filter = ["shop", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "shop",
+        "is_active",
+        "last_upload_at",
+        "last_sequence",
+        "missing_receipts",
+        "returns_without_receipt",
+    ]
+    list_filter = [HasGapsFilter, "shop", "is_active", "returns_without_receipt"]
     list_select_related = ["shop"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["shop"]
-    inlines = [TillTokenInline]
+    readonly_fields = ["last_upload_at", "last_sequence"]
+    inlines = [TillTokenInline, TillGapInline]
     actions = ["issue_token", "revoke_tokens"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("gaps")
+
+    @admin.display(description=gettext_lazy("missing receipts"))
+    def missing_receipts(self, till):
+        return ", ".join(str(gap) for gap in till.gaps.all()) or "—"
 
     @admin.action(description=gettext_lazy("Issue a new API token (shown once)"), permissions=["change"])
     def issue_token(self, request, queryset):
@@ -62,10 +114,49 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         "discount_amount",
         "opening_float",
         "counted_cash",
+        "has_differences",
     ]
-    list_filter = ["till__shop", "till"]
+    list_filter = ["has_differences", "till__shop", "till"]
     list_select_related = ["till__shop"]
     date_hierarchy = "opened_at"
+    exclude = ["z_report", "till_report", "differences"]
+    readonly_fields = ["z_report_table", "differences_table"]
+
+    @admin.display(description=gettext_lazy("Z-report"))
+    def z_report_table(self, shift):
+        report = shift.z_report
+        if not report:
+            return _("The shift is open: the Z-report is made when it closes.")
+        labels = [
+            ("receipts_count", _("receipts")),
+            ("sales_count", _("sales")),
+            ("sales_amount", _("sales amount")),
+            ("discount_amount", _("discounts")),
+            ("returns_count", _("returns")),
+            ("returns_amount", _("returns amount")),
+            ("first_receipt", _("first receipt")),
+            ("last_receipt", _("last receipt")),
+            ("opening_float", _("opening float")),
+            ("cash_expected", _("cash expected")),
+        ]
+        rows = [(label, report.get(key)) for key, label in labels]
+        rows += [(_("payments: %(type)s") % {"type": kind}, amount) for kind, amount in report["payments"].items()]
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    @admin.display(description=gettext_lazy("differences"))
+    def differences_table(self, shift):
+        if not shift.differences:
+            return "—"
+        rows = [(d["figure"], d["ours"], d["till"], d["difference"]) for d in shift.differences]
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("figure"),
+            _("ours"),
+            _("till"),
+            _("difference"),
+        )
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html("<table>{}{}</table>", head, body)
 
 
 class ReceiptLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -104,11 +195,52 @@ class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         "price_differs",
         "shift",
     ]
-    list_filter = ["shop", "till", "kind", "negative_stock", "price_differs", "business_date"]
+    list_filter = ["kind", "negative_stock", "price_differs", "business_date", "shop", "till"]
     list_select_related = ["shop", "till__shop", "shift__till"]
     search_fields = ["client_uuid", "fiscal_sign", "card_number"]
     date_hierarchy = "business_date"
+    raw_id_fields = ["original", "shift"]
     inlines = [ReceiptLineInline, ReceiptPaymentInline]
+
+
+@admin.register(FlaggedReceipt)
+class FlaggedReceiptAdmin(ReceiptAdmin):
+    """One list of what the owner should look at: negative stock, price differences, conflicting uploads."""
+
+    list_display = ["till_time", "shop", "till", "sequence", "kind", "total_amount", "flags"]
+
+    def get_queryset(self, request):
+        conflicts = Exists(ReceiptConflict.objects.filter(receipt=OuterRef("pk")))
+        return super().get_queryset(request).annotate(has_conflict=conflicts)
+
+    @admin.display(description=gettext_lazy("flags"))
+    def flags(self, receipt):
+        reasons = []
+        if receipt.negative_stock:
+            reasons.append(_("sold from negative stock"))
+        if receipt.price_differs:
+            reasons.append(_("price differs from ours"))
+        if receipt.has_conflict:
+            reasons.append(_("conflicting upload"))
+        return "; ".join(reasons)
+
+
+@admin.register(TillGap)
+class TillGapAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
+    """Receipts tills have not uploaded yet: "till 3 in shop 12 is missing receipts 1041-1043"."""
+
+    shop_lookup = "till__shop"
+    list_display = ["description", "till", "first", "last", "noticed_at"]
+    list_filter = ["till__shop"]
+    list_select_related = ["till__shop"]
+
+    @admin.display(description=gettext_lazy("missing receipts"))
+    def description(self, gap):
+        return _("Till %(till)s in shop %(shop)s is missing receipts %(numbers)s") % {
+            "till": gap.till.code,
+            "shop": gap.till.shop.code,
+            "numbers": gap,
+        }
 
 
 @admin.register(ReceiptConflict)

@@ -24,6 +24,11 @@ class Till(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     last_upload_at = models.DateTimeField(_("last upload"), null=True, blank=True, editable=False)
     last_sequence = models.PositiveBigIntegerField(_("last receipt number"), default=0, editable=False)
+    returns_without_receipt = models.BooleanField(
+        _("may return without a receipt"),
+        default=False,
+        help_text=_("Allow this till to take back goods without the original receipt (the owner's decision)."),
+    )
 
     class Meta:
         verbose_name = _("till")
@@ -36,6 +41,32 @@ class Till(models.Model):
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TillGap(models.Model):
+    """Receipt numbers a till has skipped and not yet uploaded: `first`..`last`, inclusive.
+
+    Kept up to date on every upload (under the till's shift lock); a row goes when its receipts arrive.
+    """
+
+    till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.CASCADE, related_name="gaps")
+    first = models.PositiveBigIntegerField(_("first missing"))
+    last = models.PositiveBigIntegerField(_("last missing"))
+    noticed_at = models.DateTimeField(_("noticed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("missing receipts")
+        verbose_name_plural = _("missing receipts")
+        ordering = ["till", "first"]
+        constraints = [
+            models.UniqueConstraint(fields=["till", "first"], name="till_gap_unique_first"),
+            models.CheckConstraint(condition=Q(last__gte=models.F("first")), name="till_gap_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        if self.first == self.last:
+            return str(self.first)
+        return f"{self.first}-{self.last}"
 
 
 class TillToken(models.Model):
@@ -83,6 +114,10 @@ class Shift(models.Model):
     sales_amount = models.DecimalField(_("sales"), default=0, **MONEY)
     returns_amount = models.DecimalField(_("returns"), default=0, **MONEY)
     discount_amount = models.DecimalField(_("discounts"), default=0, **MONEY)
+    z_report = models.JSONField(_("Z-report"), null=True, blank=True, editable=False)
+    till_report = models.JSONField(_("till's figures"), null=True, blank=True, editable=False)
+    differences = models.JSONField(_("differences"), default=list, blank=True, editable=False)
+    has_differences = models.BooleanField(_("has differences"), default=False, db_index=True)
 
     class Meta:
         verbose_name = _("shift")
@@ -125,6 +160,15 @@ class Receipt(models.Model):
     shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
     shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="receipts")
     kind = models.CharField(_("kind"), max_length=8, choices=ReceiptKind.choices, default=ReceiptKind.SALE)
+    original = models.ForeignKey(
+        "self",
+        verbose_name=_("original receipt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+        help_text=_("For a return: the sale it refers to. Empty for a return without a receipt."),
+    )
     client_uuid = models.UUIDField(_("till's receipt ID"))
     sequence = models.PositiveBigIntegerField(_("till's receipt number"))
     till_time = models.DateTimeField(_("till time"))
@@ -163,6 +207,14 @@ class ReceiptLine(models.Model):
     discount_amount = models.DecimalField(_("discount"), default=0, **MONEY)
     amount = models.DecimalField(_("amount"), **MONEY)
     our_price_amount = models.DecimalField(_("our price"), null=True, blank=True, **MONEY)
+    original_line = models.ForeignKey(
+        "self",
+        verbose_name=_("returned line"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returned_lines",
+    )
 
     class Meta:
         verbose_name = _("receipt line")
@@ -205,3 +257,27 @@ class ReceiptConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt}: {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class FlaggedReceiptManager(models.Manager):
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(
+                Q(negative_stock=True)
+                | Q(price_differs=True)
+                | models.Exists(ReceiptConflict.objects.filter(receipt=models.OuterRef("pk")))
+            )
+        )
+
+
+class FlaggedReceipt(Receipt):
+    """Receipts the owner should look at: sold from negative stock, price differs, or a conflicting upload."""
+
+    objects = FlaggedReceiptManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("flagged receipt")
+        verbose_name_plural = _("flagged receipts")

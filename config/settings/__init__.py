@@ -162,8 +162,14 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Back-office endpoints: staff by session (the admin's login) or HTTP Basic. A till's token is
+    # recognised everywhere, so a till on a back-office endpoint gets 403, not a login prompt.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+        "sales.api.authentication.TillTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["config.permissions.StaffViewPermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "config.api.exception_handler",

@@ -26,7 +26,11 @@ LOCK_CHUNK = 2000
 
 @dataclass(frozen=True)
 class Movement:
-    """One line's effect on one (shop, product): signed quantity; a fixed cost or None (average cost)."""
+    """One line's effect on one (shop, product): signed quantity; a fixed cost or None (average cost).
+
+    `source_id` and `posting_id` default to the ones given to `stock_write`; a batch of till
+    receipts written at once sets them per movement (one receipt, one posting each).
+    """
 
     shop_id: int
     product_id: int
@@ -35,6 +39,8 @@ class Movement:
     line_id: int
     cost_amount: Decimal | None = None
     reversal_of_id: int | None = None
+    source_id: int | None = None
+    posting_id: int | None = None
 
 
 @dataclass
@@ -151,7 +157,7 @@ def stock_write(
     posting,
     business_date: datetime.date,
     source_type: str,
-    source_id: int,
+    source_id: int | None,
     enforce_negative: bool = True,
 ) -> WriteResult:
     """Write movements as ledger entries and update balances. Call inside a transaction.
@@ -194,9 +200,9 @@ def stock_write(
                 cost_amount=cost,
                 kind=m.kind,
                 source_type=source_type,
-                source_id=source_id,
+                source_id=m.source_id or source_id,
                 source_line_id=m.line_id,
-                posting=posting,
+                posting_id=m.posting_id or posting.pk,
                 cost_is_fixed=m.cost_amount is not None,
                 cost_provisional=provisional,
                 reversal_of_id=m.reversal_of_id,

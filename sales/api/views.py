@@ -1,18 +1,51 @@
-"""The till API: each command is one view (input serializer -> one service -> output serializer)."""
+"""The till API: each command is one view (input -> one service -> output)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from collections import Counter
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..services import receipt_ingest, shift_close, shift_open
+from inventory.exceptions import ProductNotFound
+from inventory.selectors import catalogue_for_zone, product_find_by_code, shop_local_date
+
+from ..services import MAX_BATCH, Status, receipts_ingest, shift_close, shift_open
 from .authentication import IsTill, TillTokenAuthentication
-from .serializers import ReceiptInput, ReceiptResult, ShiftCloseInput, ShiftOpenInput, ShiftOutput
+from .serializers import (
+    BarcodeLookupResult,
+    BatchInput,
+    BatchResult,
+    CatalogueItem,
+    ReceiptInput,
+    ReceiptOutput,
+    ReceiptResult,
+    ShiftCloseInput,
+    ShiftOpenInput,
+    ShiftOutput,
+)
 
 
 class TillView(APIView):
     authentication_classes = [TillTokenAuthentication]
     permission_classes = [IsTill]
+
+
+def _outcome_json(outcome) -> dict:
+    return {
+        "index": outcome.index,
+        "uuid": outcome.uuid,
+        "status": outcome.status,
+        "receipt": ReceiptOutput(outcome.receipt).data if outcome.receipt is not None else None,
+        "errors": outcome.errors,
+    }
 
 
 class ReceiptCreateView(TillView):
@@ -25,14 +58,43 @@ class ReceiptCreateView(TillView):
             400: OpenApiResponse(description="Errors by field path, e.g. lines.0.quantity; nothing was written."),
             409: OpenApiResponse(description="This UUID was uploaded with a different body; the first one stands."),
         },
-        summary="Upload (post) one receipt",
+        summary="Upload (post) one receipt or return",
     )
     def post(self, request):
-        serializer = ReceiptInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = receipt_ingest(till=request.auth, data=serializer.validated_data, raw=request.data)
-        code = status.HTTP_201_CREATED if result.status == "created" else status.HTTP_200_OK
-        return Response(ReceiptResult({"status": result.status, "receipt": result.receipt}).data, status=code)
+        (outcome,) = receipts_ingest(till=request.auth, bodies=[request.data])
+        if outcome.status == Status.REJECTED:
+            return Response({"errors": outcome.errors}, status=status.HTTP_400_BAD_REQUEST)
+        if outcome.status == Status.CONFLICT:
+            return Response(
+                {"errors": outcome.errors, "receipt_id": outcome.receipt.pk}, status=status.HTTP_409_CONFLICT
+            )
+        code = status.HTTP_201_CREATED if outcome.status == Status.CREATED else status.HTTP_200_OK
+        return Response(ReceiptResult({"status": outcome.status, "receipt": outcome.receipt}).data, status=code)
+
+
+class ReceiptBatchView(TillView):
+    @extend_schema(
+        operation_id="till_receipt_batch",
+        request=BatchInput,
+        responses={
+            200: BatchResult,
+            400: OpenApiResponse(description="The request itself is bad (not a list, over 500 receipts)."),
+        },
+        summary="Upload up to 500 receipts at once",
+        description="Each receipt succeeds or fails alone; the answer has one result per receipt, in order. "
+        "Send the batch again after a lost connection: receipts already posted come back as duplicates.",
+    )
+    def post(self, request):
+        bodies = request.data.get("receipts") if isinstance(request.data, dict) else None
+        if not isinstance(bodies, list) or not bodies:
+            raise ValidationError({"receipts": [_("A non-empty list of receipts is required.")]})
+        if len(bodies) > MAX_BATCH:
+            raise ValidationError({"receipts": [_("At most %(n)d receipts per request.") % {"n": MAX_BATCH}]})
+        outcomes = receipts_ingest(till=request.auth, bodies=bodies)
+        counts = Counter(o.status for o in outcomes)
+        body = {s: counts.get(s, 0) for s in (Status.CREATED, Status.DUPLICATE, Status.CONFLICT, Status.REJECTED)}
+        body["results"] = [_outcome_json(o) for o in outcomes]
+        return Response(body)
 
 
 class ShiftOpenView(TillView):
@@ -48,12 +110,104 @@ class ShiftOpenView(TillView):
 
 class ShiftCloseView(TillView):
     @extend_schema(
-        operation_id="till_shift_close", request=ShiftCloseInput, responses={200: ShiftOutput}, summary="Close a shift"
+        operation_id="till_shift_close",
+        request=ShiftCloseInput,
+        responses={200: ShiftOutput},
+        summary="Close a shift",
+        description="Returns our Z-report of the shift and every difference with the till's figures and the "
+        "counted cash. Receipts still to upload should be sent before closing.",
     )
     def post(self, request, shift_id: int):
         serializer = ShiftCloseInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         shift = shift_close(
-            till=request.auth, shift_id=shift_id, counted_cash=serializer.validated_data["counted_cash"]
+            till=request.auth,
+            shift_id=shift_id,
+            counted_cash=serializer.validated_data["counted_cash"],
+            till_report=serializer.validated_data.get("till_report"),
         )
         return Response(ShiftOutput(shift).data)
+
+
+class CataloguePagination(CursorPagination):
+    ordering = "id"
+    page_size = 1000
+    page_size_query_param = "page_size"
+    max_page_size = 5000
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["server_time"] = self.server_time
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["server_time"] = {
+            "type": "string",
+            "format": "date-time",
+            "description": "Keep the first page's value and send it as updated_since on the next sync.",
+        }
+        return result
+
+
+class CatalogueView(generics.ListAPIView):
+    """Products, barcodes and prices in force for the till's shop, 1,000 a page by default."""
+
+    authentication_classes = [TillTokenAuthentication]
+    permission_classes = [IsTill]
+    serializer_class = CatalogueItem
+    pagination_class = CataloguePagination
+    filter_backends = []
+
+    @extend_schema(
+        operation_id="till_catalogue",
+        summary="Pull the catalogue (all of it, or what changed since a time)",
+        parameters=[
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only products whose data, barcodes or price changed since then.",
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        self.paginator.server_time = timezone.now().isoformat()
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        shop = self.request.auth.shop
+        since = None
+        raw = self.request.query_params.get("updated_since")
+        if raw:
+            try:
+                since = parse_datetime(raw)
+            except ValueError:
+                since = None
+            if since is None or since.tzinfo is None:
+                raise ValidationError(
+                    {"updated_since": [_("An ISO 8601 date and time with a UTC offset is required.")]}
+                )
+        day = shop_local_date(shop=shop, at=timezone.now())
+        return catalogue_for_zone(zone_id=shop.price_zone_id, day=day, changed_since=since).prefetch_related("barcodes")
+
+
+class BarcodeLookupView(TillView):
+    @extend_schema(
+        operation_id="till_barcode_lookup",
+        responses={200: BarcodeLookupResult, 404: OpenApiResponse(description="No product has this code.")},
+        summary="Find a product by barcode, scale barcode or SKU",
+    )
+    def get(self, request, code: str):
+        try:
+            match = product_find_by_code(code)
+        except ProductNotFound as exc:
+            raise NotFound(str(exc.message)) from None
+        except DjangoValidationError as exc:  # a malformed scale barcode
+            raise ValidationError({"code": exc.messages}) from None
+        shop = request.auth.shop
+        product = (
+            catalogue_for_zone(zone_id=shop.price_zone_id, day=shop_local_date(shop=shop, at=timezone.now()))
+            .prefetch_related("barcodes")
+            .get(pk=match.product.pk)
+        )
+        return Response(BarcodeLookupResult({"product": product, "barcode": code, "quantity": match.quantity}).data)

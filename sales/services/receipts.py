@@ -1,0 +1,527 @@
+"""Receipts from tills: one receipt or a batch of up to 500, each succeeding or failing alone.
+
+A batch is read and checked whole before anything is written, then the good receipts are
+written with bulk inserts in one transaction: receipts, lines, payments, one posting per
+receipt, ledger rows through `stock_write` (one call, balances locked once in key order),
+shift totals, the till's last number and its gaps. Only if that transaction fails (a race
+the locks do not cover) are the receipts written again one at a time, each alone.
+
+Order of locks, always: the till's open shift, then original receipts of returns (by id),
+then stock balances (by shop, product). Every upload of a till locks its open shift, so
+copies of one batch arriving at once are served one after the other; the unique
+constraints on (till, uuid) and (till, sequence) stay as the last word.
+"""
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.choices import PostingAction, StockMovementKind
+from inventory.models import Posting, StockLedgerEntry
+from inventory.money import round_money
+from inventory.selectors import prices_in_force, products_by_codes, shop_local_date
+from inventory.services import Movement, stock_write
+from inventory.services.ledger import balances_for_update
+
+from ..models import Receipt, ReceiptConflict, ReceiptKind, ReceiptLine, ReceiptPayment, Shift, Till, TillGap
+from ..parsing import ReceiptIn, receipt_parse
+
+RECEIPT_SOURCE = "receipt"
+MAX_BATCH = 500
+ZERO = Decimal("0")
+
+
+class Status:
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+@dataclass
+class Outcome:
+    """What became of one uploaded receipt."""
+
+    index: int
+    uuid: str | None
+    status: str
+    receipt: Receipt | None = None
+    errors: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Item:
+    index: int
+    raw: dict
+    data: ReceiptIn
+    digest: str
+    # filled while checking
+    business_date: datetime.date | None = None
+    lines: list = field(default_factory=list)  # (product_id, quantity, LineIn, original ReceiptLine | None)
+    original: Receipt | None = None
+
+
+def payload_hash(payload) -> str:
+    """A stable hash of a receipt's body: the same UUID with another hash is a conflict."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str, separators=(",", ":")).encode()).hexdigest()
+
+
+def receipts_ingest(*, till: Till, bodies: list) -> list[Outcome]:
+    """Post receipts uploaded by a till; one Outcome per body, in the order given.
+
+    created: posted now; duplicate: this UUID with this body was posted before (nothing
+    written); conflict: this UUID was posted with another body (kept for the owner, the
+    first stands); rejected: `errors` by field path, nothing written for this receipt.
+    """
+    outcomes: list[Outcome | None] = [None] * len(bodies)
+    items = []
+    for index, raw in enumerate(bodies):
+        data, errors = receipt_parse(raw)
+        if errors:
+            outcomes[index] = Outcome(index, _uuid_of(raw), Status.REJECTED, errors=errors)
+        else:
+            items.append(_Item(index, raw, data, payload_hash(raw)))
+    if items:
+        try:
+            results = _ingest(till, items)
+        except IntegrityError:
+            results = []
+            for item in items:  # the whole batch lost a race: each receipt alone
+                try:
+                    results += _ingest(till, [item])
+                except IntegrityError:
+                    results += _ingest_settled(till, item)
+        for outcome in results:
+            outcomes[outcome.index] = outcome
+    return outcomes
+
+
+def _uuid_of(raw) -> str | None:
+    value = raw.get("uuid") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _ingest_settled(till: Till, item: _Item) -> list[Outcome]:
+    """After a lost race on the constraints: the receipt is there now (duplicate or conflict)."""
+    with transaction.atomic(durable=True):
+        return _triage(till, [item], [])[1]
+
+
+@transaction.atomic(durable=True)
+def _ingest(till: Till, items: list[_Item]) -> list[Outcome]:
+    shift = Shift.objects.select_for_update().filter(till=till, closed_at__isnull=True).first()
+    if shift is None:
+        message = _("The till has no open shift: open one before uploading receipts.")
+        return [Outcome(i.index, str(i.data.uuid), Status.REJECTED, errors={"shift": [message]}) for i in items]
+    fresh, outcomes = _triage(till, items, outcomes=[])
+    if not fresh:
+        return outcomes
+    good = _check(till, fresh, outcomes)
+    if good:
+        _write(till, shift, good, outcomes)
+    _twins_resolve(outcomes)
+    return outcomes
+
+
+def _triage(till: Till, items: list[_Item], outcomes: list[Outcome]) -> tuple[list[_Item], list[Outcome]]:
+    """Split off duplicates, conflicts and reused numbers; return the receipts new to us."""
+    uuids = {i.data.uuid for i in items}
+    sequences = {i.data.sequence for i in items}
+    existing = list(
+        Receipt.objects.filter(till=till)
+        .filter(Q(client_uuid__in=uuids) | Q(sequence__in=sequences))
+        .only("id", "client_uuid", "sequence", "payload_hash", "total_amount", "business_date")
+    )
+    by_uuid = {r.client_uuid: r for r in existing}
+    used = {r.sequence for r in existing}
+    in_batch: dict = {}
+    fresh = []
+    conflicts = []
+    for item in items:
+        u, seq = item.data.uuid, item.data.sequence
+        first = by_uuid.get(u)
+        if first is not None:
+            if first.payload_hash == item.digest:
+                outcomes.append(Outcome(item.index, str(u), Status.DUPLICATE, receipt=first))
+            else:
+                conflicts.append(ReceiptConflict(till=till, receipt=first, payload=item.raw, payload_hash=item.digest))
+                outcomes.append(Outcome(item.index, str(u), Status.CONFLICT, receipt=first, errors=_conflict_errors()))
+        elif u in in_batch:
+            twin = in_batch[u]
+            if twin.digest == item.digest:
+                outcomes.append(Outcome(item.index, str(u), Status.DUPLICATE, errors={"twin": twin.index}))
+            else:
+                message = _("This UUID comes twice in the batch with different bodies.")
+                outcomes.append(Outcome(item.index, str(u), Status.REJECTED, errors={"uuid": [message]}))
+        elif seq in used:
+            message = _("Receipt number %(n)s was already used by another receipt.") % {"n": seq}
+            outcomes.append(Outcome(item.index, str(u), Status.REJECTED, errors={"sequence": [message]}))
+        else:
+            in_batch[u] = item
+            used.add(seq)
+            fresh.append(item)
+    if conflicts:
+        ReceiptConflict.objects.bulk_create(conflicts, ignore_conflicts=True)
+    return fresh, outcomes
+
+
+def _conflict_errors() -> dict:
+    return {"uuid": [_("A different receipt was already uploaded with this ID; the first one stands.")]}
+
+
+def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Item]:
+    """Resolve products, check amounts and returns; the receipts that pass, the rest rejected."""
+    shop = till.shop
+    codes = {line.barcode for i in items for line in i.data.lines if not line.product_id and line.barcode}
+    matches = products_by_codes(codes) if codes else {}
+    ids = {line.product_id for i in items for line in i.data.lines if line.product_id}
+    known_ids = set(_product_ids(ids)) if ids else set()
+    originals, original_lines, returned = _originals_locked(items)
+
+    good = []
+    for item in items:
+        errors: dict[str, list[str]] = {}
+        data = item.data
+        item.business_date = shop_local_date(shop=shop, at=data.till_time)
+        if data.kind == ReceiptKind.RETURN:
+            if data.original_uuid is None:
+                if not till.returns_without_receipt:
+                    errors["original_uuid"] = [
+                        _("This till may not take returns without a receipt: give the original receipt's UUID.")
+                    ]
+            else:
+                item.original = originals.get(data.original_uuid)
+                if item.original is None:
+                    errors["original_uuid"] = [_("No sale has this UUID.")]
+        for n, line in enumerate(data.lines):
+            path = f"lines.{n}"
+            product_id, quantity, original_line = line.product_id, line.quantity, None
+            if item.original is not None:
+                if not line.original_line_no:
+                    errors[f"{path}.original_line_no"] = [_("Say which line of the original receipt comes back.")]
+                    continue
+                original_line = original_lines.get((item.original.pk, line.original_line_no))
+                if original_line is None:
+                    errors[f"{path}.original_line_no"] = [_("The original receipt has no such line.")]
+                    continue
+                product_id = original_line.product_id
+            elif product_id:
+                if product_id not in known_ids:
+                    errors[f"{path}.product_id"] = [_("No product has this ID.")]
+                    continue
+            else:
+                match = matches.get(line.barcode)
+                if match is None or isinstance(match, str):
+                    errors[f"{path}.barcode"] = [match or _("Give product_id or barcode.")]
+                    continue
+                product_id = match[0]
+                if quantity is None:
+                    quantity = match[1]  # a scale barcode carries the weight
+            if quantity is None:
+                errors[f"{path}.quantity"] = [_("The quantity must be above zero.")]
+                continue
+            expected = round_money(quantity * line.price) - line.discount
+            if line.amount != expected:
+                errors[f"{path}.amount"] = [
+                    _("Amount %(a)s does not equal quantity x price - discount = %(e)s.")
+                    % {"a": line.amount, "e": expected}
+                ]
+                continue
+            if original_line is not None:
+                left = original_line.quantity - returned[original_line.pk]
+                if quantity > left:
+                    errors[f"{path}.quantity"] = [
+                        _("Only %(left)s of %(sold)s can still be returned from this line.")
+                        % {"left": left.normalize(), "sold": original_line.quantity.normalize()}
+                    ]
+                    continue
+                returned[original_line.pk] += quantity  # later lines and receipts of the batch see it
+            item.lines.append((product_id, quantity, line, original_line))
+        if not errors and data.paid != data.total:
+            errors["payments"] = [
+                _("Payments add up to %(paid)s, the receipt to %(total)s.") % {"paid": data.paid, "total": data.total}
+            ]
+        if errors:
+            for _product_id, quantity, _line, original_line in item.lines:
+                if original_line is not None:
+                    returned[original_line.pk] -= quantity  # give back what this rejected receipt claimed
+            item.lines = []
+            outcomes.append(Outcome(item.index, str(data.uuid), Status.REJECTED, errors=errors))
+        else:
+            good.append(item)
+    return good
+
+
+def _product_ids(ids) -> list[int]:
+    from inventory.models import Product
+
+    return list(Product.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _originals_locked(items: list[_Item]):
+    """Original sales of the batch's returns, locked (by id), their lines, and what was returned of each line."""
+    wanted = {i.data.original_uuid for i in items if i.data.kind == ReceiptKind.RETURN and i.data.original_uuid}
+    if not wanted:
+        return {}, {}, defaultdict(Decimal)
+    originals = {
+        r.client_uuid: r
+        for r in Receipt.objects.select_for_update(no_key=True)
+        .filter(client_uuid__in=wanted, kind=ReceiptKind.SALE)
+        .order_by("id")
+        .only("id", "client_uuid", "shop_id")
+    }
+    lines = {
+        (line.receipt_id, line.line_no): line
+        for line in ReceiptLine.objects.filter(receipt__in=originals.values()).only(
+            "id", "receipt_id", "line_no", "product_id", "quantity"
+        )
+    }
+    returned: dict[int, Decimal] = defaultdict(Decimal)
+    for line_id, quantity in (
+        ReceiptLine.objects.filter(original_line__receipt__in=originals.values())
+        .values("original_line")
+        .annotate(q=Sum("quantity"))
+        .values_list("original_line", "q")
+    ):
+        returned[line_id] = quantity
+    return originals, lines, returned
+
+
+def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]) -> None:
+    shop = till.shop
+    ours = _our_prices(shop, items)
+    receipts = Receipt.objects.bulk_create(
+        [
+            Receipt(
+                till=till,
+                shop=shop,
+                shift=shift,
+                kind=i.data.kind,
+                original=i.original,
+                client_uuid=i.data.uuid,
+                sequence=i.data.sequence,
+                till_time=i.data.till_time,
+                business_date=i.business_date,
+                total_amount=i.data.total,
+                discount_amount=i.data.discount,
+                card_number=i.data.card_number,
+                fiscal_sign=i.data.fiscal_sign,
+                fiscal_number=i.data.fiscal_number,
+                payload_hash=i.digest,
+                price_differs=any(
+                    ours.get((i.business_date, product_id)) not in (None, line.price)
+                    for product_id, _q, line, _o in i.lines
+                ),
+            )
+            for i in items
+        ]
+    )
+    lines = []
+    for item, receipt in zip(items, receipts, strict=True):
+        for n, (product_id, quantity, line, original_line) in enumerate(item.lines, start=1):
+            lines.append(
+                ReceiptLine(
+                    receipt_id=receipt.pk,
+                    line_no=n,
+                    product_id=product_id,
+                    barcode=line.barcode,
+                    quantity=quantity,
+                    price_amount=line.price,
+                    discount_amount=line.discount,
+                    amount=line.amount,
+                    our_price_amount=ours.get((item.business_date, product_id)),
+                    original_line=original_line,
+                )
+            )
+    ReceiptLine.objects.bulk_create(lines, batch_size=2000)
+    ReceiptPayment.objects.bulk_create(
+        [
+            ReceiptPayment(receipt_id=receipt.pk, type=kind, amount=amount)
+            for item, receipt in zip(items, receipts, strict=True)
+            for kind, amount in item.data.payments
+        ],
+        batch_size=2000,
+    )
+    postings = Posting.objects.bulk_create(
+        [
+            Posting(
+                document_type=RECEIPT_SOURCE,
+                document_id=r.pk,
+                document_number=f"{till.code}/{r.sequence}",
+                action=PostingAction.POST,
+            )
+            for r in receipts
+        ]
+    )
+    provisional = _post_stock(shop, receipts, postings, lines)
+    if provisional:
+        Receipt.objects.filter(pk__in=provisional).update(negative_stock=True)
+    for receipt in receipts:
+        receipt.negative_stock = receipt.pk in provisional
+
+    sales = [r for r in receipts if r.kind == ReceiptKind.SALE]
+    Shift.objects.filter(pk=shift.pk).update(
+        receipts_count=F("receipts_count") + len(receipts),
+        sales_amount=F("sales_amount") + sum((r.total_amount for r in sales), ZERO),
+        returns_amount=F("returns_amount") + sum((r.total_amount for r in receipts if r not in sales), ZERO),
+        discount_amount=F("discount_amount") + sum((r.discount_amount for r in sales), ZERO),
+    )
+    _gaps_update(till, [r.sequence for r in receipts])
+    for item, receipt in zip(items, receipts, strict=True):
+        outcomes.append(Outcome(item.index, str(item.data.uuid), Status.CREATED, receipt=receipt))
+
+
+def _our_prices(shop, items) -> dict[tuple[datetime.date, int], Decimal]:
+    by_day: dict[datetime.date, set[int]] = defaultdict(set)
+    for item in items:
+        by_day[item.business_date].update(product_id for product_id, *_rest in item.lines)
+    return {
+        (day, product_id): price
+        for day, products in by_day.items()
+        for product_id, price in prices_in_force(zone_id=shop.price_zone_id, day=day, product_ids=products).items()
+    }
+
+
+def _post_stock(shop, receipts, postings, lines) -> set[int]:
+    """Stock out for sales, back in for returns; the ids of receipts sold from negative stock.
+
+    A sale is a fact: goods leave even from negative stock, at the last known cost, flagged.
+    A return comes back at the cost its original line left with.
+    """
+    posting_of = {p.document_id: p.pk for p in postings}
+    date_of = {r.pk: r.business_date for r in receipts}
+    return_costs = _return_costs([line for line in lines if line.original_line_id])
+    kind_of = {r.pk: r.kind for r in receipts}
+    by_date: dict[datetime.date, list[Movement]] = defaultdict(list)
+    for line in lines:
+        receipt_id = line.receipt_id
+        is_return = kind_of[receipt_id] == ReceiptKind.RETURN
+        by_date[date_of[receipt_id]].append(
+            Movement(
+                shop.pk,
+                line.product_id,
+                line.quantity if is_return else -line.quantity,
+                StockMovementKind.SALE_RETURN if is_return else StockMovementKind.SALE,
+                line.pk,
+                cost_amount=return_costs.get(line.pk),
+                source_id=receipt_id,
+                posting_id=posting_of[receipt_id],
+            )
+        )
+    # Lock every pair of the batch once, in key order, before writing day by day.
+    balances_for_update([(shop.pk, line.product_id) for line in lines])
+    provisional = set()
+    for day in sorted(by_date):
+        written = stock_write(
+            movements=by_date[day],
+            posting=None,
+            business_date=day,
+            source_type=RECEIPT_SOURCE,
+            source_id=None,
+            enforce_negative=False,
+        )
+        provisional.update(e.source_id for e in written.entries if e.cost_provisional)
+    return provisional
+
+
+def _return_costs(lines: list[ReceiptLine]) -> dict[int, Decimal]:
+    """The cost each returned line brings back: its share of what the original line left with.
+
+    The original's cost includes later re-costing adjustments; the return that empties a
+    line takes exactly what is left of its cost, so no rounding dust stays behind.
+    """
+    if not lines:
+        return {}
+    original_ids = {line.original_line_id for line in lines}
+    left_with: dict[int, Decimal] = defaultdict(Decimal)
+    sold_entries = StockLedgerEntry.objects.filter(
+        source_type=RECEIPT_SOURCE, kind=StockMovementKind.SALE, source_line_id__in=original_ids
+    ).filter(Q(adjusts__isnull=True, reversal_of__isnull=True))
+    entry_line = {}
+    for pk, line_id, cost in sold_entries.values_list("pk", "source_line_id", "cost_amount"):
+        entry_line[pk] = line_id
+        left_with[line_id] -= cost
+    for adjusts_id, cost in StockLedgerEntry.objects.filter(adjusts__in=list(entry_line)).values_list(
+        "adjusts_id", "cost_amount"
+    ):
+        left_with[entry_line[adjusts_id]] -= cost
+    # What earlier returns (before this batch) took back, by original line.
+    new_ids = {line.pk for line in lines}
+    earlier = (
+        ReceiptLine.objects.filter(original_line__in=original_ids)
+        .exclude(pk__in=new_ids)
+        .values_list("pk", "original_line_id", "quantity")
+    )
+    back_quantity: dict[int, Decimal] = defaultdict(Decimal)
+    back_cost: dict[int, Decimal] = defaultdict(Decimal)
+    earlier = list(earlier)
+    by_return_line = {pk: original for pk, original, _q in earlier}
+    for _pk, original, quantity in earlier:
+        back_quantity[original] += quantity
+    for line_id, cost in StockLedgerEntry.objects.filter(
+        source_type=RECEIPT_SOURCE, kind=StockMovementKind.SALE_RETURN, source_line_id__in=list(by_return_line)
+    ).values_list("source_line_id", "cost_amount"):
+        back_cost[by_return_line[line_id]] += cost
+    sold = dict(ReceiptLine.objects.filter(pk__in=original_ids).values_list("pk", "quantity"))
+    costs = {}
+    for line in sorted(lines, key=lambda x: x.pk):
+        original = line.original_line_id
+        back_quantity[original] += line.quantity
+        if back_quantity[original] >= sold[original]:
+            cost = left_with[original] - back_cost[original]
+        else:
+            cost = round_money(left_with[original] * line.quantity / sold[original])
+        back_cost[original] += cost
+        costs[line.pk] = cost
+    return costs
+
+
+def _gaps_update(till: Till, sequences: list[int]) -> None:
+    """Record receipt numbers skipped before these and clear the ones these fill. Runs under the shift lock.
+
+    A till new to us starts at the first number it sends.
+    """
+    last = Till.objects.filter(pk=till.pk).values_list("last_sequence", flat=True).get()
+    numbers = sorted(sequences)
+    new_gaps = []
+    previous = last if last else numbers[0] - 1
+    for n in numbers:
+        if n > previous + 1:
+            new_gaps.append(TillGap(till=till, first=previous + 1, last=n - 1))
+        previous = max(previous, n)
+    filling = [n for n in numbers if n <= last]
+    if filling:
+        for gap in TillGap.objects.filter(till=till, first__lte=filling[-1], last__gte=filling[0]):
+            inside = [n for n in filling if gap.first <= n <= gap.last]
+            if not inside:
+                continue
+            gap.delete()
+            start = gap.first
+            for n in inside + [gap.last + 1]:
+                if n > start:
+                    new_gaps.append(TillGap(till=till, first=start, last=n - 1))
+                start = n + 1
+    if new_gaps:
+        TillGap.objects.bulk_create(new_gaps)
+    Till.objects.filter(pk=till.pk).update(
+        last_upload_at=timezone.now(), last_sequence=Greatest(F("last_sequence"), numbers[-1])
+    )
+
+
+def _twins_resolve(outcomes: list[Outcome]) -> None:
+    """A receipt sent twice in one batch: the second copy reports the first copy's receipt."""
+    by_index = {o.index: o for o in outcomes}
+    for outcome in outcomes:
+        twin = outcome.errors.get("twin") if outcome.status == Status.DUPLICATE else None
+        if twin is not None:
+            first = by_index[twin]
+            outcome.status, outcome.receipt, outcome.errors = first.status, first.receipt, first.errors

@@ -1,0 +1,163 @@
+"""Tokens, shifts and the Z-report. Each write is one durable transaction."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+
+from ..exceptions import ShiftAlreadyOpen, ShiftClosed
+from ..models import PaymentType, Receipt, ReceiptKind, ReceiptPayment, Shift, Till, TillToken, token_hash
+
+ZERO = Decimal("0")
+
+
+# --- tokens ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def till_token_issue(*, till: Till, actor=None) -> str:
+    """Issue a token for a till and return it: it is shown this once and stored only as a hash."""
+    raw = f"{till.code}.{TillToken.generate()}"
+    TillToken.objects.create(till=till, prefix=raw[:12], key_hash=token_hash(raw), created_by=actor)
+    return raw
+
+
+def till_token_revoke(*, token: TillToken) -> None:
+    TillToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def till_for_token(raw: str) -> Till | None:
+    """The active till a token belongs to, or None (unknown, revoked, or till switched off)."""
+    token = (
+        TillToken.objects.select_related("till__shop")
+        .filter(key_hash=token_hash(raw), revoked_at__isnull=True, till__is_active=True)
+        .first()
+    )
+    return token.till if token else None
+
+
+# --- shifts ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def shift_open(*, till: Till, opening_float: Decimal, opened_at=None) -> Shift:
+    """Open the till's next shift. Raises ShiftAlreadyOpen (also when two opens race: a constraint decides)."""
+    Till.objects.select_for_update().get(pk=till.pk)
+    if Shift.objects.filter(till=till, closed_at__isnull=True).exists():
+        raise ShiftAlreadyOpen()
+    number = (Shift.objects.filter(till=till).aggregate(n=Max("number"))["n"] or 0) + 1
+    return Shift.objects.create(
+        till=till, number=number, opened_at=opened_at or timezone.now(), opening_float=opening_float
+    )
+
+
+@transaction.atomic(durable=True)
+def shift_close(
+    *, till: Till, shift_id: int, counted_cash: Decimal, till_report: dict | None = None, closed_at=None
+) -> Shift:
+    """Close a shift: compute its Z-report from the receipts we hold and compare it with the till's figures.
+
+    Waits for uploads in flight (they hold the shift's lock), so the report counts every
+    receipt the shift took. Differences (cash counted vs expected; any figure the till
+    reports that differs from ours) are stored and flag the shift for the owner.
+    """
+    shift = Shift.objects.select_for_update().get(pk=shift_id, till=till)
+    if not shift.is_open:
+        raise ShiftClosed()
+    shift.closed_at = closed_at or timezone.now()
+    shift.counted_cash = counted_cash
+    shift.z_report = z_report_compute(shift)
+    shift.till_report = _jsonable(till_report) if till_report else None
+    shift.differences = z_report_differences(shift.z_report, till_report or {}, counted_cash)
+    shift.has_differences = bool(shift.differences)
+    shift.save(update_fields=["closed_at", "counted_cash", "z_report", "till_report", "differences", "has_differences"])
+    return shift
+
+
+def z_report_compute(shift: Shift) -> dict:
+    """The shift's figures from its receipts: two aggregate queries, whatever the number of receipts."""
+    by_kind = {
+        row["kind"]: row
+        for row in Receipt.objects.filter(shift=shift)
+        .values("kind")
+        .annotate(
+            count=Count("id"),
+            amount=Sum("total_amount"),
+            discount=Sum("discount_amount"),
+            first=Min("sequence"),
+            last=Max("sequence"),
+            first_time=Min("till_time"),
+            last_time=Max("till_time"),
+        )
+    }
+    payments: dict[str, dict[str, Decimal]] = {ReceiptKind.SALE: {}, ReceiptKind.RETURN: {}}
+    for row in (
+        ReceiptPayment.objects.filter(receipt__shift=shift)
+        .values("receipt__kind", "type")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    ):
+        payments[row["receipt__kind"]][row["type"]] = row["amount"]
+    sales, returns = by_kind.get(ReceiptKind.SALE, {}), by_kind.get(ReceiptKind.RETURN, {})
+    rows = [r for r in (sales, returns) if r]
+    net = {
+        t: payments[ReceiptKind.SALE].get(t, ZERO) - payments[ReceiptKind.RETURN].get(t, ZERO)
+        for t in sorted(set(payments[ReceiptKind.SALE]) | set(payments[ReceiptKind.RETURN]))
+    }
+    cash_expected = shift.opening_float + net.get(PaymentType.CASH, ZERO)
+    report = {
+        "receipts_count": sum(r["count"] for r in rows),
+        "sales_count": sales.get("count", 0),
+        "sales_amount": sales.get("amount") or ZERO,
+        "discount_amount": sales.get("discount") or ZERO,
+        "returns_count": returns.get("count", 0),
+        "returns_amount": returns.get("amount") or ZERO,
+        "payments": net,
+        "sales_payments": payments[ReceiptKind.SALE],
+        "returns_payments": payments[ReceiptKind.RETURN],
+        "first_receipt": min((r["first"] for r in rows), default=None),
+        "last_receipt": max((r["last"] for r in rows), default=None),
+        "first_time": min((r["first_time"] for r in rows), default=None),
+        "last_time": max((r["last_time"] for r in rows), default=None),
+        "opening_float": shift.opening_float,
+        "cash_expected": cash_expected,
+    }
+    return _jsonable(report)
+
+
+def z_report_differences(ours: dict, till: dict, counted_cash: Decimal) -> list[dict]:
+    """Every figure where the till, or the counted cash, disagrees with our Z-report."""
+    differences = []
+
+    def compare(name: str, our_value, till_value):
+        if till_value is None:
+            return
+        if Decimal(str(our_value)) != Decimal(str(till_value)):
+            differences.append(
+                {
+                    "figure": name,
+                    "ours": str(our_value),
+                    "till": str(till_value),
+                    "difference": str(Decimal(str(till_value)) - Decimal(str(our_value))),
+                }
+            )
+
+    compare("counted_cash", ours["cash_expected"], counted_cash)
+    for name in ("receipts_count", "sales_amount", "returns_amount"):
+        compare(name, ours[name], till.get(name))
+    for kind, amount in (till.get("payments") or {}).items():
+        compare(f"payments.{kind}", ours["payments"].get(kind, "0"), amount)
+    return differences
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
