@@ -18,6 +18,20 @@ from django.utils.translation import gettext as _
 from .models import PaymentType, ReceiptKind
 
 MAX_LINES = 1000
+RECEIPT_FIELDS = {
+    "uuid",
+    "sequence",
+    "till_time",
+    "kind",
+    "original_uuid",
+    "lines",
+    "payments",
+    "card_number",
+    "fiscal_sign",
+    "fiscal_number",
+}
+LINE_FIELDS = {"product_id", "barcode", "original_line_no", "quantity", "price", "discount", "amount"}
+PAYMENT_FIELDS = {"type", "amount"}
 NUMBER = re.compile(r"-?\d{1,14}(\.\d{1,6})?")
 ZERO = Decimal("0")
 

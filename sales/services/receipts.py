@@ -524,4 +524,5 @@ def _twins_resolve(outcomes: list[Outcome]) -> None:
         twin = outcome.errors.get("twin") if outcome.status == Status.DUPLICATE else None
         if twin is not None:
             first = by_index[twin]
-            outcome.status, outcome.receipt, outcome.errors = first.status, first.receipt, first.errors
+            status = Status.DUPLICATE if first.status == Status.CREATED else first.status
+            outcome.status, outcome.receipt, outcome.errors = status, first.receipt, first.errors

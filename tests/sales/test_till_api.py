@@ -1,5 +1,4 @@
 import datetime
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -9,49 +8,14 @@ from rest_framework.test import APIClient
 
 from inventory.barcodes import scale_barcode_build
 from inventory.models import StockBalance, StockLedgerEntry
-from inventory.services.checks import stock_ledger_differences
-from inventory.services.prices import price_change_create_posted
-from sales.models import Receipt, ReceiptConflict, Shift, Till, TillToken
-from sales.services import till_token_issue, till_token_revoke
-from tests.factories import BarcodeFactory, PriceZoneFactory, ProductFactory, ShopFactory, UserFactory
+from sales.models import Receipt, ReceiptConflict, Shift, TillToken
+from sales.services import till_token_revoke
+from tests.factories import UserFactory
+from tests.sales.conftest import sales_receipt_body as receipt_body
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 UPLOAD = "/api/v1/till/receipts/"
-
-
-@pytest.fixture
-def till_world():
-    zone = PriceZoneFactory(code="Z1")
-    shop = ShopFactory(code="07", price_zone=zone, negative_stock_allowed=False)
-    milk = ProductFactory(sku="MILK")
-    BarcodeFactory(product=milk, code="5901234123457")
-    cheese = ProductFactory(sku="CHEESE", is_weighted=True, plu=42, unit="kg")
-    price_change_create_posted(
-        zone=zone,
-        effective_date=datetime.date(2020, 1, 1),
-        prices=[(milk.pk, D("450.00")), (cheese.pk, D("3000.00"))],
-        actor=None,
-    )
-    till = Till.objects.create(shop=shop, code="T7-1", name="Till 1")
-    token = till_token_issue(till=till)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Till {token}")
-    client.post("/api/v1/till/shifts/", {"opening_float": "5000.00"}, format="json")
-    yield {"shop": shop, "milk": milk, "cheese": cheese, "till": till, "token": token, "client": client}
-    assert stock_ledger_differences()[1] == []
-
-
-def receipt_body(**overrides):
-    body = {
-        "uuid": str(uuid.uuid4()),
-        "sequence": 1,
-        "till_time": "2026-11-25T10:15:00+05:00",
-        "lines": [{"barcode": "5901234123457", "quantity": "2", "price": "450.00", "amount": "900.00"}],
-        "payments": [{"type": "cash", "amount": "900.00"}],
-    }
-    body.update(overrides)
-    return body
 
 
 def test_a_receipt_posts_stock_out_and_counts_in_the_shift(till_world):
