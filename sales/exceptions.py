@@ -28,3 +28,8 @@ class ReceiptConflictError(DomainError):
     def __init__(self, receipt):
         super().__init__()
         self.receipt = receipt
+
+
+class ShiftNotFound(DomainError):
+    default_message = _("This till has no such shift.")
+    http_status = 404

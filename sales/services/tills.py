@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
-from ..exceptions import ShiftAlreadyOpen, ShiftClosed
+from ..exceptions import ShiftAlreadyOpen, ShiftClosed, ShiftNotFound
 from ..models import PaymentType, Receipt, ReceiptKind, ReceiptPayment, Shift, Till, TillToken, token_hash
 
 ZERO = Decimal("0")
@@ -62,7 +62,9 @@ def shift_close(
     receipt the shift took. Differences (cash counted vs expected; any figure the till
     reports that differs from ours) are stored and flag the shift for the owner.
     """
-    shift = Shift.objects.select_for_update().get(pk=shift_id, till=till)
+    shift = Shift.objects.select_for_update().filter(pk=shift_id, till=till).first()
+    if shift is None:
+        raise ShiftNotFound()
     if not shift.is_open:
         raise ShiftClosed()
     shift.closed_at = closed_at or timezone.now()

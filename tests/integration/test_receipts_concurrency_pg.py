@@ -44,3 +44,70 @@ def test_ten_copies_of_one_receipt_at_once_post_it_once():
     assert StockLedgerEntry.objects.filter(source_type="receipt").count() == 5
     assert Shift.objects.get().receipts_count == 1
     assert stock_ledger_differences()[1] == []
+
+
+def _till_client(till) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Till {till_token_issue(till=till)}")
+    return client
+
+
+def _receipt(sequence: int, codes: list[str]) -> dict:
+    return {
+        "uuid": str(uuid.uuid4()),
+        "sequence": sequence,
+        "till_time": datetime.datetime(2026, 11, 25, 10, tzinfo=datetime.UTC).isoformat(),
+        "lines": [{"barcode": c, "quantity": "1", "price": "10.00", "amount": "10.00"} for c in codes],
+        "payments": [{"type": "card", "amount": f"{10 * len(codes)}.00"}],
+    }
+
+
+def test_five_copies_of_a_200_receipt_batch_at_once_leave_200_receipts():
+    shop = ShopFactory(price_zone=PriceZoneFactory(code="Z1"))
+    codes = []
+    for n in range(20):
+        BarcodeFactory(product=ProductFactory(), code=f"99B{n}")
+        codes.append(f"99B{n}")
+    till = Till.objects.create(shop=shop, code="T1", name="Till")
+    shift_open(till=till, opening_float=Decimal("0"))
+    batch = {"receipts": [_receipt(n, codes[n % 20 : n % 20 + 5] or codes[:5]) for n in range(1, 201)]}
+    lines = sum(len(r["lines"]) for r in batch["receipts"])
+
+    def upload(_i):
+        response = _till_client(till).post("/api/v1/till/receipts/batch/", batch, format="json")
+        return response.status_code, response.json()
+
+    answers = run_at_once(upload, count=5)
+    assert [code for code, _body in answers] == [200] * 5
+    assert sorted(body["created"] for _code, body in answers) == [0, 0, 0, 0, 200]
+    assert all(body["duplicate"] == 200 for _code, body in answers if body["created"] == 0)
+    assert Receipt.objects.count() == 200
+    assert StockLedgerEntry.objects.filter(source_type="receipt").count() == lines
+    assert Shift.objects.get().receipts_count == 200
+    assert stock_ledger_differences()[1] == []
+
+
+def test_twenty_tills_posting_overlapping_products_at_once_never_deadlock():
+    zone = PriceZoneFactory(code="Z1")
+    shop = ShopFactory(price_zone=zone)
+    codes = []
+    for n in range(12):
+        BarcodeFactory(product=ProductFactory(), code=f"99O{n}")
+        codes.append(f"99O{n}")
+    tills = []
+    for n in range(20):
+        till = Till.objects.create(shop=shop, code=f"T{n}", name=f"Till {n}")
+        shift_open(till=till, opening_float=Decimal("0"))
+        tills.append(till)
+
+    def upload(i):
+        client = _till_client(tills[i])
+        # Each till's receipts name the products in a different order: lock order is ours to keep.
+        order = codes[i % 12 :] + codes[: i % 12]
+        batch = {"receipts": [_receipt(n, list(reversed(order[:6])) if n % 2 else order[:6]) for n in range(1, 21)]}
+        return client.post("/api/v1/till/receipts/batch/", batch, format="json").json()["created"]
+
+    assert run_at_once(upload, count=20) == [20] * 20
+    assert Receipt.objects.count() == 400
+    assert StockLedgerEntry.objects.filter(source_type="receipt").count() == 400 * 6
+    assert stock_ledger_differences()[1] == []
