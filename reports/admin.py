@@ -51,7 +51,7 @@ class NewReportForm(forms.Form):
         label=_("shop"),
         queryset=Shop.objects.none(),
         required=False,
-        help_text=_("Empty: all shops (stock balances only)."),
+        help_text=_("Empty: all shops (not for the movement statement)."),
     )
     group = forms.ModelChoiceField(
         label=_("product group"), queryset=ProductGroup.objects.order_by("path"), required=False
@@ -67,9 +67,10 @@ class NewReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("report") == "stock_movements":
-            if not data.get("shop"):
-                self.add_error("shop", _("A movement statement is for one shop."))
+        definition = registry.get(data["report"]) if data.get("report") else None
+        if definition and definition.needs_shop and not data.get("shop"):
+            self.add_error("shop", _("This report is for one shop."))
+        if definition and definition.needs_period:
             if not data.get("date_from") or not data.get("date_to"):
                 self.add_error("date_from", _("Give the period."))
             elif data["date_from"] > data["date_to"]:

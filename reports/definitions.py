@@ -94,7 +94,9 @@ def _count_balances(shops, path):
     return queryset.filter(product__group__path__startswith=path).count() if path else queryset.count()
 
 
-@register("stock_movements", gettext_lazy("Stock movement statement"), in_centre=True)
+@register(
+    "stock_movements", gettext_lazy("Stock movement statement"), in_centre=True, needs_period=True, needs_shop=True
+)
 def stock_movements_report(params: dict) -> ReportData:
     shop = Shop.objects.get(pk=params["shop_id"])
     date_from, date_to = _date(params["date_from"]), _date(params["date_to"])

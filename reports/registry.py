@@ -28,26 +28,38 @@ class ReportDefinition:
     build: Callable[[dict], ReportData]
     formats: tuple[str, ...] = ("xlsx", "pdf")
     in_centre: bool = False  # offered under Report centre › New report (others print a document)
+    needs_period: bool = False  # the New report form asks for "from" and "to"
+    needs_shop: bool = False  # one shop, not "all shops"
 
 
 REPORTS: dict[str, ReportDefinition] = {}
 
 
-def register(name: str, label, *, formats=("xlsx", "pdf"), in_centre: bool = False):
+def register(
+    name: str, label, *, formats=("xlsx", "pdf"), in_centre: bool = False, needs_period=False, needs_shop=False
+):
     def decorator(build):
-        REPORTS[name] = ReportDefinition(name=name, label=label, build=build, formats=formats, in_centre=in_centre)
+        REPORTS[name] = ReportDefinition(
+            name=name,
+            label=label,
+            build=build,
+            formats=formats,
+            in_centre=in_centre,
+            needs_period=needs_period,
+            needs_shop=needs_shop,
+        )
         return build
 
     return decorator
 
 
 def centre_choices() -> list[tuple[str, str]]:
-    from . import definitions  # noqa: F401
+    from . import definitions, definitions_sales  # noqa: F401
 
     return [(d.name, d.label) for d in REPORTS.values() if d.in_centre]
 
 
 def get(name: str) -> ReportDefinition:
-    from . import definitions  # noqa: F401  (the definitions register themselves on import)
+    from . import definitions, definitions_sales  # noqa: F401  (the definitions register themselves on import)
 
     return REPORTS[name]

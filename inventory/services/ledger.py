@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..bulk import rows_insert
 from ..exceptions import NegativeStock
 from ..models import Product, RecostRequest, Shop, StockBalance, StockLedgerEntry
 from ..money import round_money
@@ -84,9 +85,31 @@ class CostState:
         return cost, provisional
 
 
+@dataclass(slots=True)
+class EntryRow:
+    """A ledger row as written: the fields callers read back (no model instance: a batch writes thousands)."""
+
+    shop_id: int
+    product_id: int
+    business_date: datetime.date
+    quantity: Decimal
+    cost_amount: Decimal
+    kind: str
+    source_type: str
+    source_id: int
+    source_line_id: int
+    posting_id: int
+    cost_is_fixed: bool
+    cost_provisional: bool
+    reversal_of_id: int | None
+
+
+ENTRY_COLUMNS = list(EntryRow.__slots__)
+
+
 @dataclass
 class WriteResult:
-    entries: list[StockLedgerEntry] = field(default_factory=list)
+    entries: list[EntryRow] = field(default_factory=list)
     recost_pairs: set = field(default_factory=set)
 
 
@@ -100,10 +123,22 @@ def balances_for_update(keys: list[tuple[int, int]]) -> dict[tuple[int, int], St
     keys = sorted(set(keys))
     if not keys:
         return {}
-    StockBalance.objects.bulk_create(
-        [StockBalance(shop_id=s, product_id=p) for s, p in keys], ignore_conflicts=True, batch_size=LOCK_CHUNK
-    )
+    if _existing_count(keys) < len(keys):  # rows are never deleted: when all exist, no insert is needed
+        StockBalance.objects.bulk_create(
+            [StockBalance(shop_id=s, product_id=p) for s, p in keys], ignore_conflicts=True, batch_size=LOCK_CHUNK
+        )
     return _lock(keys)
+
+
+def _existing_count(keys) -> int:
+    by_shop: dict[int, list[int]] = defaultdict(list)
+    for shop_id, product_id in keys:
+        by_shop[shop_id].append(product_id)
+    return sum(
+        StockBalance.objects.filter(shop_id=shop_id, product_id__in=products[start : start + LOCK_CHUNK]).count()
+        for shop_id, products in by_shop.items()
+        for start in range(0, len(products), LOCK_CHUNK)
+    )
 
 
 def _lock(keys) -> dict[tuple[int, int], StockBalance]:
@@ -192,20 +227,20 @@ def stock_write(
         was_negative = state.quantity < 0
         cost, provisional = state.apply(m.quantity, m.cost_amount)
         result.entries.append(
-            StockLedgerEntry(
-                shop_id=m.shop_id,
-                product_id=m.product_id,
-                business_date=business_date,
-                quantity=m.quantity,
-                cost_amount=cost,
-                kind=m.kind,
-                source_type=source_type,
-                source_id=m.source_id or source_id,
-                source_line_id=m.line_id,
-                posting_id=m.posting_id or posting.pk,
-                cost_is_fixed=m.cost_amount is not None,
-                cost_provisional=provisional,
-                reversal_of_id=m.reversal_of_id,
+            EntryRow(
+                m.shop_id,
+                m.product_id,
+                business_date,
+                m.quantity,
+                cost,
+                m.kind,
+                source_type,
+                m.source_id or source_id,
+                m.line_id,
+                m.posting_id or posting.pk,
+                m.cost_amount is not None,
+                provisional,
+                m.reversal_of_id,
             )
         )
         if (was_negative and m.quantity > 0) or _is_back_dated(balances[key], business_date):
@@ -220,7 +255,12 @@ def _is_back_dated(balance: StockBalance, business_date: datetime.date) -> bool:
 
 
 def _save(balances, states, business_date, result: WriteResult) -> None:
-    StockLedgerEntry.objects.bulk_create(result.entries, batch_size=LOCK_CHUNK)
+    now = timezone.now()
+    rows_insert(
+        StockLedgerEntry,
+        [*ENTRY_COLUMNS, "created_at"],
+        [(*(getattr(e, c) for c in ENTRY_COLUMNS), now) for e in result.entries],
+    )
     changed = []
     for key, balance in balances.items():
         state = states[key]
@@ -238,18 +278,34 @@ def _save(balances, states, business_date, result: WriteResult) -> None:
 
 
 def balances_update(balances: list[StockBalance]) -> None:
-    """Write many balance rows with one UPDATE ... FROM (VALUES ...) per chunk.
+    """Write many balance rows with one UPDATE ... FROM a set of new values.
 
     Django's bulk_update builds a CASE per column, which grows with the square of the rows;
-    this is linear. PostgreSQL and SQLite (3.33+) both speak it; PostgreSQL needs the casts.
+    this is linear. PostgreSQL gets one array per column (unnest); SQLite (3.33+) gets
+    VALUES rows in chunks.
     """
     if not balances:
         return
     table = StockBalance._meta.db_table
-    postgres = connection.vendor == "postgresql"
-    cast = (lambda t: f"CAST(%s AS {t})") if postgres else (lambda t: "%s")
-    row_sql = f"({cast('bigint')}, {cast('numeric')}, {cast('numeric')}, {cast('numeric')}, {cast('date')})"
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET quantity = v.q, cost_amount = v.c, last_unit_cost = v.u, "
+                f"last_business_date = v.d, updated_at = %s "
+                f"FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::date[]) "
+                f"AS v(id, q, c, u, d) WHERE {table}.id = v.id",
+                [
+                    now,
+                    [b.pk for b in balances],
+                    [b.quantity for b in balances],
+                    [b.cost_amount for b in balances],
+                    [b.last_unit_cost for b in balances],
+                    [b.last_business_date for b in balances],
+                ],
+            )
+        return
+    row_sql = "(%s, %s, %s, %s, %s)"
     for start in range(0, len(balances), 1000):
         chunk = balances[start : start + 1000]
         params = []
@@ -257,7 +313,7 @@ def balances_update(balances: list[StockBalance]) -> None:
             params += [b.pk, str(b.quantity), str(b.cost_amount), str(b.last_unit_cost), b.last_business_date]
         with connection.cursor() as cursor:
             cursor.execute(
-                # VALUES columns are named column1..column5 in both databases.
+                # SQLite names the VALUES columns column1..column5.
                 f"UPDATE {table} SET quantity = v.column2, cost_amount = v.column3, last_unit_cost = v.column4, "
                 f"last_business_date = v.column5, updated_at = %s "
                 f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v WHERE {table}.id = v.column1",

@@ -25,6 +25,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inventory.bulk import rows_insert
 from inventory.choices import PostingAction, StockMovementKind
 from inventory.models import Posting, StockLedgerEntry
 from inventory.money import round_money
@@ -296,83 +297,133 @@ def _originals_locked(items: list[_Item]):
     return originals, lines, returned
 
 
+@dataclass(slots=True)
+class _LineRow:
+    pk: int
+    receipt_id: int
+    product_id: int
+    quantity: Decimal
+    original_line_id: int | None
+
+
+RECEIPT_COLUMNS = [
+    "till_id",
+    "shop_id",
+    "shift_id",
+    "kind",
+    "original_id",
+    "client_uuid",
+    "sequence",
+    "till_time",
+    "business_date",
+    "received_at",
+    "total_amount",
+    "discount_amount",
+    "card_number",
+    "fiscal_sign",
+    "fiscal_number",
+    "payload_hash",
+    "negative_stock",
+    "price_differs",
+]
+LINE_COLUMNS = [
+    "receipt_id",
+    "line_no",
+    "product_id",
+    "barcode",
+    "quantity",
+    "price_amount",
+    "discount_amount",
+    "amount",
+    "our_price_amount",
+    "original_line_id",
+]
+
+
 def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]) -> None:
+    """Write the checked receipts with one insert per table (see inventory.bulk) and post their stock."""
     shop = till.shop
     ours = _our_prices(shop, items)
-    receipts = Receipt.objects.bulk_create(
-        [
-            Receipt(
-                till=till,
-                shop=shop,
-                shift=shift,
-                kind=i.data.kind,
-                original=i.original,
-                client_uuid=i.data.uuid,
-                sequence=i.data.sequence,
-                till_time=i.data.till_time,
-                business_date=i.business_date,
-                total_amount=i.data.total,
-                discount_amount=i.data.discount,
-                card_number=i.data.card_number,
-                fiscal_sign=i.data.fiscal_sign,
-                fiscal_number=i.data.fiscal_number,
-                payload_hash=i.digest,
-                price_differs=any(
-                    ours.get((i.business_date, product_id)) not in (None, line.price)
-                    for product_id, _q, line, _o in i.lines
-                ),
-            )
-            for i in items
-        ]
+    now = timezone.now()
+    receipts = [
+        Receipt(
+            till=till,
+            shop=shop,
+            shift=shift,
+            kind=i.data.kind,
+            original_id=i.original.pk if i.original else None,
+            client_uuid=i.data.uuid,
+            sequence=i.data.sequence,
+            till_time=i.data.till_time,
+            business_date=i.business_date,
+            received_at=now,
+            total_amount=i.data.total,
+            discount_amount=i.data.discount,
+            card_number=i.data.card_number,
+            fiscal_sign=i.data.fiscal_sign,
+            fiscal_number=i.data.fiscal_number,
+            payload_hash=i.digest,
+            negative_stock=False,
+            price_differs=any(
+                ours.get((i.business_date, product_id)) not in (None, line.price)
+                for product_id, _q, line, _o in i.lines
+            ),
+        )
+        for i in items
+    ]
+    ids = rows_insert(
+        Receipt, RECEIPT_COLUMNS, [tuple(getattr(r, c) for c in RECEIPT_COLUMNS) for r in receipts], returning=True
     )
-    lines = []
-    for item, receipt in zip(items, receipts, strict=True):
-        for n, (product_id, quantity, line, original_line) in enumerate(item.lines, start=1):
-            lines.append(
-                ReceiptLine(
-                    receipt_id=receipt.pk,
-                    line_no=n,
-                    product_id=product_id,
-                    barcode=line.barcode,
-                    quantity=quantity,
-                    price_amount=line.price,
-                    discount_amount=line.discount,
-                    amount=line.amount,
-                    our_price_amount=ours.get((item.business_date, product_id)),
-                    original_line=original_line,
-                )
-            )
-    ReceiptLine.objects.bulk_create(lines, batch_size=2000)
-    ReceiptPayment.objects.bulk_create(
+    for receipt, pk in zip(receipts, ids, strict=True):
+        receipt.pk = pk
+        receipt._state.adding = False
+
+    line_values = [
+        (
+            receipt.pk,
+            n,
+            product_id,
+            line.barcode,
+            quantity,
+            line.price,
+            line.discount,
+            line.amount,
+            ours.get((item.business_date, product_id)),
+            original_line.pk if original_line is not None else None,
+        )
+        for item, receipt in zip(items, receipts, strict=True)
+        for n, (product_id, quantity, line, original_line) in enumerate(item.lines, start=1)
+    ]
+    line_ids = rows_insert(ReceiptLine, LINE_COLUMNS, line_values, returning=True)
+    lines = [_LineRow(pk, v[0], v[2], v[4], v[9]) for pk, v in zip(line_ids, line_values, strict=True)]
+    rows_insert(
+        ReceiptPayment,
+        ["receipt_id", "type", "amount"],
         [
-            ReceiptPayment(receipt_id=receipt.pk, type=kind, amount=amount)
+            (receipt.pk, kind, amount)
             for item, receipt in zip(items, receipts, strict=True)
             for kind, amount in item.data.payments
         ],
-        batch_size=2000,
     )
-    postings = Posting.objects.bulk_create(
-        [
-            Posting(
-                document_type=RECEIPT_SOURCE,
-                document_id=r.pk,
-                document_number=f"{till.code}/{r.sequence}",
-                action=PostingAction.POST,
-            )
-            for r in receipts
-        ]
+    posting_ids = rows_insert(
+        Posting,
+        ["document_type", "document_id", "document_number", "action", "created_at"],
+        [(RECEIPT_SOURCE, r.pk, f"{till.code}/{r.sequence}", PostingAction.POST, now) for r in receipts],
+        returning=True,
     )
-    provisional = _post_stock(shop, receipts, postings, lines)
+    posting_of = {r.pk: p for r, p in zip(receipts, posting_ids, strict=True)}
+    provisional = _post_stock(shop, receipts, posting_of, lines)
     if provisional:
         Receipt.objects.filter(pk__in=provisional).update(negative_stock=True)
     for receipt in receipts:
         receipt.negative_stock = receipt.pk in provisional
 
     sales = [r for r in receipts if r.kind == ReceiptKind.SALE]
+    returns = [r for r in receipts if r.kind == ReceiptKind.RETURN]
     Shift.objects.filter(pk=shift.pk).update(
         receipts_count=F("receipts_count") + len(receipts),
         sales_amount=F("sales_amount") + sum((r.total_amount for r in sales), ZERO),
-        returns_amount=F("returns_amount") + sum((r.total_amount for r in receipts if r not in sales), ZERO),
+        returns_amount=F("returns_amount") + sum((r.total_amount for r in returns), ZERO),
         discount_amount=F("discount_amount") + sum((r.discount_amount for r in sales), ZERO),
     )
     _gaps_update(till, [r.sequence for r in receipts])
@@ -391,13 +442,12 @@ def _our_prices(shop, items) -> dict[tuple[datetime.date, int], Decimal]:
     }
 
 
-def _post_stock(shop, receipts, postings, lines) -> set[int]:
+def _post_stock(shop, receipts, posting_of: dict[int, int], lines: list[_LineRow]) -> set[int]:
     """Stock out for sales, back in for returns; the ids of receipts sold from negative stock.
 
     A sale is a fact: goods leave even from negative stock, at the last known cost, flagged.
     A return comes back at the cost its original line left with.
     """
-    posting_of = {p.document_id: p.pk for p in postings}
     date_of = {r.pk: r.business_date for r in receipts}
     return_costs = _return_costs([line for line in lines if line.original_line_id])
     kind_of = {r.pk: r.kind for r in receipts}
@@ -417,8 +467,8 @@ def _post_stock(shop, receipts, postings, lines) -> set[int]:
                 posting_id=posting_of[receipt_id],
             )
         )
-    # Lock every pair of the batch once, in key order, before writing day by day.
-    balances_for_update([(shop.pk, line.product_id) for line in lines])
+    if len(by_date) > 1:  # across midnight: lock every pair once, in key order, before writing day by day
+        balances_for_update([(shop.pk, line.product_id) for line in lines])
     provisional = set()
     for day in sorted(by_date):
         written = stock_write(
@@ -433,7 +483,7 @@ def _post_stock(shop, receipts, postings, lines) -> set[int]:
     return provisional
 
 
-def _return_costs(lines: list[ReceiptLine]) -> dict[int, Decimal]:
+def _return_costs(lines: list[_LineRow]) -> dict[int, Decimal]:
     """The cost each returned line brings back: its share of what the original line left with.
 
     The original's cost includes later re-costing adjustments; the return that empties a

@@ -1,0 +1,367 @@
+"""Till API benchmarks against a real gunicorn server on PostgreSQL. Prints figures; asserts nothing.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/retail_bench .venv/bin/python bench/sales.py
+
+Flushes and seeds the database (20,000 items, 36 shops), starts gunicorn on 127.0.0.1
+(2 sync workers: the machine has 2 cores) and drives it from separate client processes:
+single receipts of 5 lines from 2 concurrent tills; batches of 100 such receipts from 2
+tills; a full catalogue pull. Beside each write figure, the rate at which hand-written SQL
+writes the same rows (receipt, 5 lines, 5 ledger rows, 5 balance updates, a posting and a
+payment) into the same tables in the same run, as a ratio. Then a year of one shop's sales
+(BENCH_YEAR_RECEIPTS_PER_DAY, default 600, written with SQL) and the time of the one-year
+sales report of that shop.
+"""
+
+import datetime
+import http.client
+import io
+import json
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_TESTING", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/retail_bench")
+
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+SINGLE = int(os.environ.get("BENCH_SINGLE_RECEIPTS", "500"))  # per client
+BATCHES = int(os.environ.get("BENCH_BATCHES", "10"))  # per client, 100 receipts each
+CLIENTS = 2
+
+
+def clock():
+    return time.perf_counter()
+
+
+def line(label, value, unit, extra=""):
+    print(f"{label:<62} {value:10.1f} {unit:<12} {extra}", flush=True)
+
+
+# --- the client side (separate processes) --------------------------------------------------------
+
+
+def _receipt(sequence: int, items) -> dict:
+    lines = [{"barcode": code, "quantity": "1", "price": str(price), "amount": str(price)} for code, price in items]
+    total = sum((Decimal(x["amount"]) for x in lines), Decimal(0))
+    return {
+        "uuid": str(uuid.uuid4()),
+        "sequence": sequence,
+        "till_time": datetime.datetime.now(datetime.UTC).isoformat(),
+        "lines": lines,
+        "payments": [{"type": "cash", "amount": str(total)}],
+    }
+
+
+def _post(conn, token, path, body):
+    conn.request("POST", path, json.dumps(body), {"Authorization": f"Till {token}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = response.read()
+    if response.status not in (200, 201):
+        raise RuntimeError(f"{response.status}: {data[:300]!r}")
+    return json.loads(data)
+
+
+def client_singles(args):
+    token, catalogue, count, seed = args
+    rng = random.Random(seed)
+    bodies = [_receipt(n, rng.sample(catalogue, 5)) for n in range(1, count + 1)]
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    t = clock()
+    for body in bodies:
+        _post(conn, token, "/api/v1/till/receipts/", body)
+    return clock() - t
+
+
+def client_batches(args):
+    token, catalogue, batches, seed, start = args
+    rng = random.Random(seed)
+    payloads = [
+        {"receipts": [_receipt(start + b * 100 + n, rng.sample(catalogue, 5)) for n in range(100)]}
+        for b in range(batches)
+    ]
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    t = clock()
+    for payload in payloads:
+        answer = _post(conn, token, "/api/v1/till/receipts/batch/", payload)
+        if answer["created"] != 100:
+            raise RuntimeError(json.dumps(answer["results"][:3]))
+    return clock() - t
+
+
+def client_catalogue(args):
+    token, page_size = args
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    path = f"/api/v1/till/catalogue/?page_size={page_size}"
+    items = pages = 0
+    t = clock()
+    while path:
+        conn.request("GET", path, headers={"Authorization": f"Till {token}"})
+        page = json.loads(conn.getresponse().read())
+        items += len(page["results"])
+        pages += 1
+        nxt = page["next"]
+        path = nxt[nxt.index("/api/") :] if nxt else None
+    return clock() - t, items, pages
+
+
+# --- the server side ------------------------------------------------------------------------------
+
+
+def setup_django():
+    import django
+
+    django.setup()
+
+
+def seed():
+    from django.core.management import call_command
+
+    from bench.stock import ensure_database
+
+    ensure_database()
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    t = clock()
+    call_command("seed_demo", products=20000, shops=36, suppliers=200, stock_days=0, stdout=io.StringIO())
+    print(f"seeded 20,000 items and 36 shops in {clock() - t:.1f} s", flush=True)
+
+
+def tills(count_per_shop):
+    from inventory.models import Shop
+    from sales.models import Till
+    from sales.services import shift_open, till_token_issue
+
+    shops = list(Shop.objects.trading().order_by("code")[:CLIENTS])
+    result = []
+    for shop in shops:
+        for n in range(count_per_shop):
+            till = Till.objects.create(code=f"B{shop.code}-{n}-{uuid.uuid4().hex[:6]}", shop=shop, name="bench")
+            shift_open(till=till, opening_float=Decimal("0"))
+            result.append((till, till_token_issue(till=till)))
+    return result
+
+
+def catalogue_sample(size=4000):
+    from inventory.models import Barcode
+    from inventory.selectors import prices_in_force
+
+    rng = random.Random(1)
+    codes = list(Barcode.objects.values_list("code", "product_id"))
+    codes = rng.sample(codes, size)
+    from inventory.models import Shop
+
+    zone = Shop.objects.trading().order_by("code").first().price_zone_id
+    prices = prices_in_force(zone_id=zone, day=datetime.date.today(), product_ids=[p for _c, p in codes])
+    return [(code, prices.get(pid, Decimal("100.00"))) for code, pid in codes], [pid for _c, pid in codes]
+
+
+def start_server():
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "DJANGO_TESTING": "0",
+        "SECRET_KEY": "bench-only",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+    }
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    server = subprocess.Popen(
+        [gunicorn, "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "--timeout", "300"],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/api/v1/receipts/")  # 401/403: the server answers
+            conn.getresponse().read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def plain_sql(product_ids, receipts: int, per_transaction: int) -> float:
+    """Write `receipts` receipts of 5 lines by hand into the same tables; seconds taken."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from inventory.models import StockBalance
+    from sales.services import shift_open
+
+    till = till_plain()
+    shift = shift_open(till=till, opening_float=Decimal("0"))
+    shop_id = till.shop_id
+    StockBalance.objects.bulk_create(
+        [StockBalance(shop_id=shop_id, product_id=p) for p in product_ids], ignore_conflicts=True, batch_size=5000
+    )
+    rng = random.Random(5)
+    start = (till.last_sequence or 0) + 1
+    work = [(start + n, sorted(rng.sample(product_ids, 5))) for n in range(receipts)]
+    today = timezone.localdate()
+    t = clock()
+    for chunk_start in range(0, receipts, per_transaction):
+        chunk = work[chunk_start : chunk_start + per_transaction]
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("SELECT id FROM sales_shift WHERE id = %s FOR UPDATE", [shift.pk])
+            c.execute(
+                "INSERT INTO sales_receipt (till_id, shop_id, shift_id, kind, client_uuid, sequence, till_time, "
+                "business_date, received_at, total_amount, discount_amount, card_number, fiscal_sign, fiscal_number, "
+                "payload_hash, negative_stock, price_differs) SELECT %s, %s, %s, 'sale', u, s, %s, %s, %s, 500, 0, "
+                "'', '', '', '', false, false FROM unnest(%s::uuid[], %s::bigint[]) AS v(u, s) RETURNING id",
+                [till.pk, shop_id, shift.pk, now, today, now, [uuid.uuid4() for _ in chunk], [s for s, _p in chunk]],
+            )
+            ids = [row[0] for row in c.fetchall()]
+            line_rows = [
+                (rid, n + 1, p) for rid, (_s, products) in zip(ids, chunk, strict=True) for n, p in enumerate(products)
+            ]
+            c.execute(
+                "INSERT INTO sales_receiptline (receipt_id, line_no, product_id, barcode, quantity, price_amount, "
+                "discount_amount, amount) SELECT r, n, p, '', 1, 100, 0, 100 "
+                "FROM unnest(%s::bigint[], %s::int[], %s::bigint[]) AS v(r, n, p) RETURNING id",
+                [[r for r, _n, _p in line_rows], [n for _r, n, _p in line_rows], [p for _r, _n, p in line_rows]],
+            )
+            line_ids = [row[0] for row in c.fetchall()]
+            c.execute(
+                "INSERT INTO sales_receiptpayment (receipt_id, type, amount) SELECT r, 'cash', 500 FROM unnest(%s::bigint[]) r",
+                [ids],
+            )
+            c.execute(
+                "INSERT INTO inventory_posting (document_type, document_id, document_number, action, created_at) "
+                "SELECT 'receipt', r, r::text, 'post', %s FROM unnest(%s::bigint[]) r RETURNING id, document_id",
+                [now, ids],
+            )
+            posting_of = {doc: pid for pid, doc in c.fetchall()}
+            products = sorted({p for _r, _n, p in line_rows})
+            c.execute(
+                "SELECT id FROM inventory_stockbalance WHERE shop_id = %s AND product_id = ANY(%s) "
+                "ORDER BY product_id FOR UPDATE",
+                [shop_id, products],
+            )
+            c.fetchall()
+            c.execute(
+                "INSERT INTO inventory_stockledgerentry (shop_id, product_id, business_date, quantity, cost_amount, "
+                "kind, source_type, source_id, source_line_id, posting_id, cost_is_fixed, cost_provisional, created_at) "
+                "SELECT %s, p, %s, -1, 0, 'sale', 'receipt', r, l, g, false, true, %s "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(p, r, l, g)",
+                [
+                    shop_id,
+                    today,
+                    now,
+                    [p for _r, _n, p in line_rows],
+                    [r for r, _n, _p in line_rows],
+                    line_ids,
+                    [posting_of[r] for r, _n, _p in line_rows],
+                ],
+            )
+            c.execute(
+                "UPDATE inventory_stockbalance b SET quantity = b.quantity - v.q, last_business_date = %s, "
+                "updated_at = %s FROM (SELECT p, count(*) AS q FROM unnest(%s::bigint[]) p GROUP BY p) AS v "
+                "WHERE b.shop_id = %s AND b.product_id = v.p",
+                [today, now, [p for _r, _n, p in line_rows], shop_id],
+            )
+    return clock() - t
+
+
+def till_plain():
+    from inventory.models import Shop
+    from sales.models import Till
+
+    shop = Shop.objects.trading().order_by("code")[2]
+    return Till.objects.create(code=f"PLAIN-{uuid.uuid4().hex[:6]}", shop=shop, name="plain SQL")
+
+
+def main():
+    setup_django()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("bench/sales.py measures PostgreSQL: set DATABASE_URL to a scratch PostgreSQL database.")
+        return
+    if os.environ.get("BENCH_SKIP_SEED") != "1":
+        seed()
+    catalogue, product_ids = catalogue_sample()
+    connection.close()
+    server = start_server()
+    try:
+        run(catalogue, product_ids)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def run(catalogue, product_ids):
+    from django.db import connection
+
+    pool = multiprocessing.get_context("spawn").Pool(CLIENTS)
+    # Warm up both workers (imports, connections).
+    warm = tills(1)
+    pool.map(client_singles, [(token, catalogue, 5, 100 + i) for i, (_t, token) in enumerate(warm)])
+
+    singles = tills(1)
+    t = clock()
+    pool.map(client_singles, [(token, catalogue, SINGLE, i) for i, (_t, token) in enumerate(singles)])
+    wall = clock() - t
+    single_rate = CLIENTS * SINGLE / wall
+    plain_single = plain_sql(product_ids, 1000, 1)
+    plain_single_rate = 1000 / plain_single
+    line(
+        f"single receipts, 5 lines, {CLIENTS} clients ({CLIENTS * SINGLE})",
+        single_rate,
+        "receipts/s",
+        f"plain SQL {plain_single_rate:.0f}/s, ratio {plain_single_rate / single_rate:.2f}x",
+    )
+
+    batch_tills = tills(1)
+    t = clock()
+    pool.map(client_batches, [(token, catalogue, BATCHES, 10 + i, 1) for i, (_t, token) in enumerate(batch_tills)])
+    wall = clock() - t
+    batch_rate = CLIENTS * BATCHES * 100 / wall
+    plain_batch = plain_sql(product_ids, 2000, 100)
+    plain_batch_rate = 2000 / plain_batch
+    line(
+        f"batches of 100 receipts, {CLIENTS} clients ({CLIENTS * BATCHES * 100})",
+        batch_rate,
+        "receipts/s",
+        f"plain SQL {plain_batch_rate:.0f}/s, ratio {plain_batch_rate / batch_rate:.2f}x "
+        f"(ours = {batch_rate / plain_batch_rate:.0%} of plain)",
+    )
+
+    seconds, items, pages = pool.apply(client_catalogue, [(singles[0][1], 1000)])
+    line(f"full catalogue pull ({items} items, {pages} pages of 1,000)", seconds, "s")
+    seconds, items, pages = pool.apply(client_catalogue, [(singles[0][1], 5000)])
+    line(f"full catalogue pull ({items} items, {pages} pages of 5,000)", seconds, "s")
+    pool.close()
+
+    from inventory.services.checks import stock_ledger_differences
+
+    _checked, differences = stock_ledger_differences()
+    print(f"ledger check after the run: {len(differences)} differences", flush=True)
+    connection.close()
+    year_report()
+
+
+def year_report():
+    """Seed a year of one shop's sales with SQL, then time the sales report of that shop for the year."""
+    try:
+        from reports.definitions_sales import sales_year_bench
+    except ImportError:
+        return
+    sales_year_bench(int(os.environ.get("BENCH_YEAR_RECEIPTS_PER_DAY", "600")), line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""Sales reports: sales and margin by product, receipts by day and by hour, returns, Z-reports, shift differences."""
+
+from decimal import Decimal
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from inventory.models import Shop
+from sales.models import Shift
+from sales.selectors import receipts_by_day, return_lines, sales_by_hour, sales_by_product, shift_differences
+
+from .definitions import _d, _date, _group
+from .registry import ReportData, register
+from .xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
+
+PERCENT_FORMAT = "0.00"
+
+
+def _scope(params) -> tuple[list[Shop], str]:
+    shops = (
+        list(Shop.objects.filter(pk=params["shop_id"]))
+        if params.get("shop_id")
+        else list(Shop.objects.trading().order_by("code"))
+    )
+    return shops, (str(shops[0]) if len(shops) == 1 else _("All shops"))
+
+
+def _period(params):
+    return _date(params["date_from"]), _date(params["date_to"])
+
+
+@register("sales_by_product", gettext_lazy("Sales and margin by product"), in_centre=True, needs_period=True)
+def sales_by_product_report(params: dict) -> ReportData:
+    shops, scope = _scope(params)
+    date_from, date_to = _period(params)
+    group, path = _group(params)
+    rows = sales_by_product(shop_ids=[s.pk for s in shops], date_from=date_from, date_to=date_to, group_path=path)
+    totals = {k: sum((r[k] for r in rows), Decimal(0)) for k in ("revenue", "cost", "margin")}
+    columns = [
+        Column(_("Shop"), width=10),
+        Column(_("Group"), width=26),
+        Column(_("SKU"), width=16),
+        Column(_("Product")),
+        Column(_("Unit"), width=8),
+        Column(_("Quantity"), QUANTITY_FORMAT, width=14),
+        Column(_("Revenue"), MONEY_FORMAT, width=18),
+        Column(_("Cost"), MONEY_FORMAT, width=18),
+        Column(_("Gross margin"), MONEY_FORMAT, width=18),
+        Column(_("Margin, %"), PERCENT_FORMAT, width=12),
+    ]
+    data = (
+        [
+            r["shop"],
+            r["group"],
+            r["sku"],
+            r["name"],
+            r["unit"],
+            r["quantity"],
+            r["revenue"],
+            r["cost"],
+            r["margin"],
+            r["margin_percent"],
+        ]
+        for r in rows
+    )
+    percent = (totals["margin"] * 100 / totals["revenue"]).quantize(Decimal("0.01")) if totals["revenue"] else None
+    return ReportData(
+        title=_("Sales and margin by product"),
+        columns=columns,
+        rows=data,
+        subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"] + ([group.full_name()] if group else []),
+        totals=[_("Total"), "", "", "", "", None, totals["revenue"], totals["cost"], totals["margin"], percent],
+        total_rows=len(rows),
+        landscape=True,
+        shop_ids=[s.pk for s in shops],
+    )
+
+
+@register("receipts_by_day", gettext_lazy("Receipts and average receipt by day"), in_centre=True, needs_period=True)
+def receipts_by_day_report(params: dict) -> ReportData:
+    shops, scope = _scope(params)
+    date_from, date_to = _period(params)
+    rows = receipts_by_day(shop_ids=[s.pk for s in shops], date_from=date_from, date_to=date_to)
+    columns = [
+        Column(_("Shop"), width=10),
+        Column(_("Date"), width=14),
+        Column(_("Receipts"), "0", width=12),
+        Column(_("Revenue"), MONEY_FORMAT, width=18),
+        Column(_("Average receipt"), MONEY_FORMAT, width=18),
+        Column(_("Returns"), "0", width=12),
+        Column(_("Returned"), MONEY_FORMAT, width=18),
+    ]
+    return ReportData(
+        title=_("Receipts and average receipt by day"),
+        columns=columns,
+        rows=(
+            [r["shop__code"], r["business_date"], r["sales"], r["revenue"], r["average"], r["returns"], r["returned"]]
+            for r in rows
+        ),
+        subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"],
+        totals=[
+            _("Total"),
+            "",
+            sum(r["sales"] for r in rows),
+            sum((r["revenue"] for r in rows), Decimal(0)),
+            None,
+            sum(r["returns"] for r in rows),
+            sum((r["returned"] for r in rows), Decimal(0)),
+        ],
+        total_rows=len(rows),
+        shop_ids=[s.pk for s in shops],
+    )
+
+
+@register("sales_by_hour", gettext_lazy("Sales by hour of the day"), in_centre=True, needs_period=True)
+def sales_by_hour_report(params: dict) -> ReportData:
+    shops, scope = _scope(params)
+    date_from, date_to = _period(params)
+    rows = sales_by_hour(shop_ids=[s.pk for s in shops], date_from=date_from, date_to=date_to)
+    columns = [
+        Column(_("Hour"), width=10),
+        Column(_("Receipts"), "0", width=12),
+        Column(_("Revenue"), MONEY_FORMAT, width=18),
+        Column(_("Average receipt"), MONEY_FORMAT, width=18),
+    ]
+    return ReportData(
+        title=_("Sales by hour of the day"),
+        columns=columns,
+        rows=([f"{r['hour']:02d}:00", r["sales"], r["revenue"], r["average"]] for r in rows),
+        subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}", _("Hours in each shop's local time")],
+        total_rows=len(rows),
+        shop_ids=[s.pk for s in shops],
+    )
+
+
+@register("sales_returns", gettext_lazy("Customer returns"), in_centre=True, needs_period=True)
+def returns_report(params: dict) -> ReportData:
+    shops, scope = _scope(params)
+    date_from, date_to = _period(params)
+    lines = return_lines(shop_ids=[s.pk for s in shops], date_from=date_from, date_to=date_to)
+    columns = [
+        Column(_("Date"), width=14),
+        Column(_("Shop"), width=10),
+        Column(_("Till"), width=12),
+        Column(_("Receipt No."), width=14),
+        Column(_("Original receipt"), width=22),
+        Column(_("SKU"), width=16),
+        Column(_("Product")),
+        Column(_("Quantity"), QUANTITY_FORMAT, width=14),
+        Column(_("Amount"), MONEY_FORMAT, width=18),
+    ]
+
+    def original(receipt):
+        if receipt.original is None:
+            return _("without a receipt")
+        return f"{receipt.original.till.code}/{receipt.original.sequence} {_d(receipt.original.business_date)}"
+
+    def rows():
+        for line in lines.iterator(chunk_size=2000):
+            r = line.receipt
+            yield [
+                r.business_date,
+                r.shop.code,
+                r.till.code,
+                r.sequence,
+                original(r),
+                line.product.sku,
+                line.product.name,
+                line.quantity,
+                line.amount,
+            ]
+
+    return ReportData(
+        title=_("Customer returns"),
+        columns=columns,
+        rows=rows(),
+        subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"],
+        total_rows=lines.count(),
+        landscape=True,
+        shop_ids=[s.pk for s in shops],
+    )
+
+
+@register("shift_differences", gettext_lazy("Shift differences"), in_centre=True, needs_period=True)
+def shift_differences_report(params: dict) -> ReportData:
+    shops, scope = _scope(params)
+    date_from, date_to = _period(params)
+    shifts = shift_differences(shop_ids=[s.pk for s in shops], date_from=date_from, date_to=date_to)
+    columns = [
+        Column(_("Shop"), width=10),
+        Column(_("Till"), width=12),
+        Column(_("Shift"), "0", width=10),
+        Column(_("Closed at"), width=20),
+        Column(_("Figure"), width=22),
+        Column(_("Ours"), MONEY_FORMAT, width=16),
+        Column(_("Till's"), MONEY_FORMAT, width=16),
+        Column(_("Difference"), MONEY_FORMAT, width=16),
+    ]
+
+    def rows():
+        for shift in shifts:
+            for d in shift.differences:
+                yield [
+                    shift.till.shop.code,
+                    shift.till.code,
+                    shift.number,
+                    formats.date_format(shift.closed_at, "SHORT_DATETIME_FORMAT"),
+                    _figure_label(d["figure"]),
+                    Decimal(d["ours"]),
+                    Decimal(d["till"]),
+                    Decimal(d["difference"]),
+                ]
+
+    return ReportData(
+        title=_("Shift differences"),
+        columns=columns,
+        rows=rows(),
+        subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"],
+        shop_ids=[s.pk for s in shops],
+    )
+
+
+def _figure_label(figure: str) -> str:
+    labels = {
+        "counted_cash": _("cash counted vs expected"),
+        "receipts_count": _("receipts"),
+        "sales_amount": _("sales"),
+        "returns_amount": _("returns"),
+    }
+    if figure.startswith("payments."):
+        return _("payments: %(type)s") % {"type": figure.split(".", 1)[1]}
+    return labels.get(figure, figure)
+
+
+@register("z_report", gettext_lazy("Z-report"), formats=("pdf", "xlsx"))
+def z_report_print(params: dict) -> ReportData:
+    shift = Shift.objects.select_related("till__shop").get(pk=params["document_id"])
+    report = shift.z_report or {}
+    columns = [Column(_("Figure"), width=40), Column(_("Amount"), width=24)]
+    labels = [
+        ("receipts_count", _("Receipts")),
+        ("sales_count", _("Sales")),
+        ("sales_amount", _("Sales amount")),
+        ("discount_amount", _("Discounts")),
+        ("returns_count", _("Returns")),
+        ("returns_amount", _("Returns amount")),
+        ("first_receipt", _("First receipt")),
+        ("last_receipt", _("Last receipt")),
+        ("opening_float", _("Opening float")),
+        ("cash_expected", _("Cash expected")),
+    ]
+    rows = [[label, str(report.get(key, ""))] for key, label in labels]
+    rows += [[_("Payments: %(type)s") % {"type": k}, v] for k, v in (report.get("payments") or {}).items()]
+    rows.append([_("Cash counted"), str(shift.counted_cash if shift.counted_cash is not None else "")])
+    for d in shift.differences:
+        rows.append([_("Difference: %(figure)s") % {"figure": _figure_label(d["figure"])}, d["difference"]])
+    closed = formats.date_format(shift.closed_at, "SHORT_DATETIME_FORMAT") if shift.closed_at else _("open")
+    return ReportData(
+        title=_("Z-report"),
+        columns=columns,
+        rows=rows,
+        subtitle_lines=[
+            str(shift.till.shop),
+            _("Till %(till)s, shift %(number)s") % {"till": shift.till.code, "number": shift.number},
+            _("Opened %(opened)s, closed %(closed)s")
+            % {"opened": formats.date_format(shift.opened_at, "SHORT_DATETIME_FORMAT"), "closed": closed},
+        ],
+        signatures=[_("Cashier"), _("Shop manager")],
+        shop_ids=[shift.till.shop_id],
+    )

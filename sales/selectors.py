@@ -1,0 +1,154 @@
+"""Reads of sales for reports: aggregates in the database, one query per figure set."""
+
+import datetime
+import zoneinfo
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
+from django.db.models.functions import ExtractHour
+
+from inventory.models import Shop, StockLedgerEntry
+
+from .models import Receipt, ReceiptKind, ReceiptLine, Shift
+
+ZERO = Decimal("0")
+RECEIPT_SOURCE = "receipt"
+
+
+def _signed(field: str, kind_path: str):
+    """A sale counts up, a return down."""
+    return Sum(
+        Case(
+            When(**{kind_path: ReceiptKind.RETURN}, then=-F(field)),
+            default=F(field),
+            output_field=DecimalField(max_digits=18, decimal_places=3),
+        )
+    )
+
+
+def sales_by_product(
+    *, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date, group_path: str | None = None
+) -> list[dict]:
+    """Net quantity, revenue, cost and margin per shop and product over a period (returns netted out).
+
+    Revenue comes from receipt lines, cost from the stock ledger rows the receipts wrote,
+    including later re-costing adjustments: two aggregate queries, merged by (shop, product).
+    """
+    lines = ReceiptLine.objects.filter(
+        receipt__shop_id__in=shop_ids, receipt__business_date__range=(date_from, date_to)
+    )
+    ledger = StockLedgerEntry.objects.filter(
+        source_type=RECEIPT_SOURCE, shop_id__in=shop_ids, business_date__range=(date_from, date_to)
+    )
+    if group_path:
+        lines = lines.filter(product__group__path__startswith=group_path)
+        ledger = ledger.filter(product__group__path__startswith=group_path)
+    rows = (
+        lines.values(
+            "receipt__shop_id",
+            "product_id",
+            "product__sku",
+            "product__name",
+            "product__unit",
+            "product__group__name",
+            "product__group__path",
+        )
+        .annotate(quantity=_signed("quantity", "receipt__kind"), revenue=_signed("amount", "receipt__kind"))
+        .order_by()
+    )
+    costs = {
+        (r["shop_id"], r["product_id"]): -(r["cost"] or ZERO)
+        for r in ledger.values("shop_id", "product_id").annotate(cost=Sum("cost_amount")).order_by()
+    }
+    codes = dict(Shop.objects.filter(pk__in=shop_ids).values_list("pk", "code"))
+    result = []
+    for r in rows:
+        cost = costs.get((r["receipt__shop_id"], r["product_id"]), ZERO)
+        margin = r["revenue"] - cost
+        result.append(
+            {
+                "shop": codes[r["receipt__shop_id"]],
+                "group": r["product__group__name"],
+                "group_path": r["product__group__path"],
+                "sku": r["product__sku"],
+                "name": r["product__name"],
+                "unit": r["product__unit"],
+                "quantity": r["quantity"],
+                "revenue": r["revenue"],
+                "cost": cost,
+                "margin": margin,
+                "margin_percent": (margin * 100 / r["revenue"]).quantize(Decimal("0.01")) if r["revenue"] else None,
+            }
+        )
+    result.sort(key=lambda x: (x["shop"], x["group_path"], x["sku"]))
+    return result
+
+
+def receipts_by_day(*, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date) -> list[dict]:
+    """Per shop and day: sales receipts, revenue, average receipt, returns."""
+    sale, ret = Q(kind=ReceiptKind.SALE), Q(kind=ReceiptKind.RETURN)
+    rows = (
+        Receipt.objects.filter(shop_id__in=shop_ids, business_date__range=(date_from, date_to))
+        .values("shop__code", "business_date")
+        .annotate(
+            sales=Count("id", filter=sale),
+            revenue=Sum("total_amount", filter=sale, default=ZERO),
+            returns=Count("id", filter=ret),
+            returned=Sum("total_amount", filter=ret, default=ZERO),
+        )
+        .order_by("shop__code", "business_date")
+    )
+    return [
+        {**r, "average": (r["revenue"] / r["sales"]).quantize(Decimal("0.01")) if r["sales"] else None} for r in rows
+    ]
+
+
+def sales_by_hour(*, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date) -> list[dict]:
+    """Receipts and revenue by hour of the day, in each shop's own time zone, summed over the shops."""
+    hours: dict[int, dict] = defaultdict(lambda: {"sales": 0, "revenue": ZERO})
+    for shop in Shop.objects.filter(pk__in=shop_ids):
+        rows = (
+            Receipt.objects.filter(shop=shop, kind=ReceiptKind.SALE, business_date__range=(date_from, date_to))
+            .annotate(hour=ExtractHour("till_time", tzinfo=zoneinfo.ZoneInfo(str(shop.timezone))))
+            .values("hour")
+            .annotate(sales=Count("id"), revenue=Sum("total_amount"))
+            .order_by()
+        )
+        for r in rows:
+            hours[r["hour"]]["sales"] += r["sales"]
+            hours[r["hour"]]["revenue"] += r["revenue"]
+    return [
+        {
+            "hour": hour,
+            **hours[hour],
+            "average": (hours[hour]["revenue"] / hours[hour]["sales"]).quantize(Decimal("0.01")),
+        }
+        for hour in sorted(hours)
+    ]
+
+
+def return_lines(*, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date):
+    """Every returned line of the period with its return and original receipt."""
+    return (
+        ReceiptLine.objects.filter(
+            receipt__kind=ReceiptKind.RETURN,
+            receipt__shop_id__in=shop_ids,
+            receipt__business_date__range=(date_from, date_to),
+        )
+        .select_related("receipt__shop", "receipt__till", "receipt__original__till", "product")
+        .order_by("receipt__business_date", "receipt__id", "line_no")
+    )
+
+
+def shift_differences(*, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date):
+    """Closed shifts of the period whose till figures or counted cash differ from ours."""
+    return (
+        Shift.objects.filter(
+            till__shop_id__in=shop_ids,
+            has_differences=True,
+            closed_at__date__range=(date_from, date_to),
+        )
+        .select_related("till__shop")
+        .order_by("till__shop__code", "till__code", "number")
+    )
