@@ -132,7 +132,7 @@ def seed():
     call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     t = clock()
-    call_command("seed_demo", products=20000, shops=36, suppliers=200, stock_days=0, stdout=io.StringIO())
+    call_command("seed_demo", products=20000, shops=36, suppliers=200, days=0, stdout=io.StringIO())
     print(f"seeded 20,000 items and 36 shops in {clock() - t:.1f} s", flush=True)
 
 

@@ -63,7 +63,7 @@ def main():
     call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     t = clock()
-    call_command("seed_demo", products=20000, shops=36, suppliers=200, stock_days=0, stdout=io.StringIO())
+    call_command("seed_demo", products=20000, shops=36, suppliers=200, days=0, stdout=io.StringIO())
     line("seed 20,000 products, 36 shops, prices", clock() - t)
 
     from django.contrib.auth import get_user_model

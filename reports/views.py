@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 
 from inventory.models import GoodsReceipt, Stocktake, Transfer
 from inventory.selectors import shops_for_user, user_sees_all_shops
+from sales.models import Shift
 
 from .jobs import report_job_start
 from .models import ReportFile, ReportStatus
@@ -16,6 +17,7 @@ DOCUMENT_REPORTS = {
     "transfer_note": (Transfer, "inventory.view_transfer"),
     "stocktake_sheet": (Stocktake, "inventory.view_stocktake"),
     "stocktake_differences": (Stocktake, "inventory.view_stocktake"),
+    "z_report": (Shift, "sales.view_shift"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -120,7 +121,17 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_select_related = ["till__shop"]
     date_hierarchy = "opened_at"
     exclude = ["z_report", "till_report", "differences"]
-    readonly_fields = ["z_report_table", "differences_table"]
+    readonly_fields = ["z_report_table", "differences_table", "printouts"]
+
+    @admin.display(description=gettext_lazy("print"))
+    def printouts(self, shift):
+        if shift.z_report is None:
+            return "—"
+        links = [
+            (reverse("reports:document", args=["z_report", shift.pk, fmt]), label)
+            for fmt, label in (("pdf", _("Z-report (PDF)")), ("xlsx", _("Z-report (Excel)")))
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     @admin.display(description=gettext_lazy("Z-report"))
     def z_report_table(self, shift):

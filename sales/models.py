@@ -137,6 +137,9 @@ class Shift(models.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    def shop_ids(self) -> list[int]:
+        return [self.till.shop_id]
+
 
 class ReceiptKind(models.TextChoices):
     SALE = "sale", _("sale")

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
+from inventory.money import round_money
+
 from ..exceptions import ShiftAlreadyOpen, ShiftClosed, ShiftNotFound
 from ..models import PaymentType, Receipt, ReceiptKind, ReceiptPayment, Shift, Till, TillToken, token_hash
 
@@ -111,19 +113,19 @@ def z_report_compute(shift: Shift) -> dict:
     report = {
         "receipts_count": sum(r["count"] for r in rows),
         "sales_count": sales.get("count", 0),
-        "sales_amount": sales.get("amount") or ZERO,
-        "discount_amount": sales.get("discount") or ZERO,
+        "sales_amount": round_money(sales.get("amount") or ZERO),
+        "discount_amount": round_money(sales.get("discount") or ZERO),
         "returns_count": returns.get("count", 0),
-        "returns_amount": returns.get("amount") or ZERO,
-        "payments": net,
-        "sales_payments": payments[ReceiptKind.SALE],
-        "returns_payments": payments[ReceiptKind.RETURN],
+        "returns_amount": round_money(returns.get("amount") or ZERO),
+        "payments": {k: round_money(v) for k, v in net.items()},
+        "sales_payments": {k: round_money(v) for k, v in payments[ReceiptKind.SALE].items()},
+        "returns_payments": {k: round_money(v) for k, v in payments[ReceiptKind.RETURN].items()},
         "first_receipt": min((r["first"] for r in rows), default=None),
         "last_receipt": max((r["last"] for r in rows), default=None),
         "first_time": min((r["first_time"] for r in rows), default=None),
         "last_time": max((r["last_time"] for r in rows), default=None),
-        "opening_float": shift.opening_float,
-        "cash_expected": cash_expected,
+        "opening_float": round_money(shift.opening_float),
+        "cash_expected": round_money(cash_expected),
     }
     return _jsonable(report)
 

@@ -1,4 +1,4 @@
-"""Seed the demo chain: `manage.py seed_demo [--products 20000 --shops 36 --suppliers 200]`.
+"""Seed the demo chain: `manage.py seed_demo [--products 20000 --shops 36 --suppliers 200 --days 30]`.
 
 Idempotent: a second run adds nothing. Each app seeds its own data through its services.
 """
@@ -13,6 +13,7 @@ from django.db import transaction
 from inventory.demo import seed_inventory, seed_stock
 from inventory.models import Shop
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
+from sales.demo import seed_sales
 
 DEMO_USERS = [
     # username, password, role, superuser
@@ -31,7 +32,15 @@ class Command(BaseCommand):
         parser.add_argument("--shops", type=int, default=36)
         parser.add_argument("--suppliers", type=int, default=200)
         parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--stock-days", type=int, default=21, help="days of stock documents (0: none)")
+        parser.add_argument(
+            "--days", type=int, default=30, help="days of history: stock documents and till sales (0: none)"
+        )
+        parser.add_argument(
+            "--receipts-per-day",
+            type=int,
+            default=None,
+            help="receipts per shop per day (default 25; 600 with --days 365, the benchmark scale)",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -48,13 +57,21 @@ class Command(BaseCommand):
             f"{result.products} products, {result.barcodes} barcodes, {result.prices} prices, "
             f"{result.suppliers} suppliers created ({time.monotonic() - started:.1f} s)."
         )
-        if options["stock_days"]:
+        days = options["days"]
+        if days:
             started = time.monotonic()
-            counts = seed_stock(actor=users["admin"], days=options["stock_days"])
+            counts = seed_stock(actor=users["admin"], days=days)
             self.stdout.write(
                 f"Stock: {counts['opening']} opening balances, {counts['receipts']} goods receipts, "
                 f"{counts['transfers']} transfers, {counts['write_offs']} write-offs posted "
                 f"({time.monotonic() - started:.1f} s)."
+            )
+            started = time.monotonic()
+            per_day = options["receipts_per_day"] or (600 if days >= 365 else 25)
+            sales = seed_sales(days=days, receipts_per_day=per_day)
+            self.stdout.write(
+                f"Sales: {sales['tills']} tills, {sales['shifts']} shifts, {sales['receipts']} receipts "
+                f"({sales['returns']} returns) uploaded ({time.monotonic() - started:.1f} s)."
             )
         manager = users["manager"]
         if not manager.managed_shops.exists():
