@@ -110,7 +110,7 @@ def sales_by_hour(*, shop_ids: list[int], date_from: datetime.date, date_to: dat
     for shop in Shop.objects.filter(pk__in=shop_ids):
         rows = (
             Receipt.objects.filter(shop=shop, kind=ReceiptKind.SALE, business_date__range=(date_from, date_to))
-            .annotate(hour=ExtractHour("till_time", tzinfo=zoneinfo.ZoneInfo(str(shop.timezone))))
+            .annotate(hour=ExtractHour("till_time", tzinfo=zoneinfo.ZoneInfo(str(shop.time_zone))))
             .values("hour")
             .annotate(sales=Count("id"), revenue=Sum("total_amount"))
             .order_by()

@@ -53,8 +53,15 @@ def test_export_of_20000_products_has_every_row(client, big_chain):
 
 
 def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys):
-    call_command("seed_demo", products=300, shops=5, suppliers=7)
+    from inventory.services.checks import stock_ledger_differences
+    from sales.models import Receipt, Shift
+
+    call_command("seed_demo", products=300, shops=5, suppliers=7, days=4)
+    assert Receipt.objects.count() == 5 * 4 * 25 and Shift.objects.filter(closed_at__isnull=True).count() == 0
+    assert Receipt.objects.filter(kind="return").exists()
+    assert stock_ledger_differences()[1] == []
     counts = [
+        Receipt.objects.count(),
         Product.objects.count(),
         Barcode.objects.count(),
         Price.objects.count(),
@@ -62,8 +69,9 @@ def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys):
         Supplier.objects.count(),
     ]
     assert counts[0] == 300 and counts[3] == 5 and counts[4] == 7
-    call_command("seed_demo", products=300, shops=5, suppliers=7)
+    call_command("seed_demo", products=300, shops=5, suppliers=7, days=4)
     assert counts == [
+        Receipt.objects.count(),
         Product.objects.count(),
         Barcode.objects.count(),
         Price.objects.count(),
