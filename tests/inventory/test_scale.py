@@ -68,7 +68,7 @@ def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys):
         Shop.objects.trading().count(),
         Supplier.objects.count(),
     ]
-    assert counts[0] == 300 and counts[3] == 5 and counts[4] == 7
+    assert counts[1] == 300 and counts[4] == 5 and counts[5] == 7
     call_command("seed_demo", products=300, shops=5, suppliers=7, days=4)
     assert counts == [
         Receipt.objects.count(),
