@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from ..services import till_for_token
@@ -46,3 +47,18 @@ class TillTokenAuthentication(authentication.BaseAuthentication):
 class IsTill(permissions.BasePermission):
     def has_permission(self, request, view):
         return isinstance(request.user, TillUser)
+
+
+class TillTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the till token in the OpenAPI document (the Authorize button of Swagger UI)."""
+
+    target_class = "sales.api.authentication.TillTokenAuthentication"
+    name = "tillToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "The till's token as `Till <token>` (issued in the admin or by `manage.py till_token`).",
+        }

@@ -93,7 +93,9 @@ def test_report_centre_makes_sales_reports_in_excel(
     sheet = load_workbook(
         io.BytesIO(b"".join(client.get(reverse("reports:download", args=[job.pk])).streaming_content))
     )
-    rows = [r for r in sheet.active.iter_rows(values_only=True) if r and r[0] in ("07", datetime.datetime(2026, 11, 25))]
+    rows = [
+        r for r in sheet.active.iter_rows(values_only=True) if r and r[0] in ("07", datetime.datetime(2026, 11, 25))
+    ]
     assert rows, list(sheet.active.iter_rows(values_only=True))
     first = rows[0]
     if report == "sales_by_product":
