@@ -24,7 +24,7 @@ def test_the_schema_is_valid_and_generates_without_warnings(tmp_path):
 
 
 @contextmanager
-def test_connection_kept():
+def connection_kept_for_the_test():
     """Called as a WSGI app, Django closes the connection around each request; the test transaction needs it.
 
     Django's test client does the same for its own requests (and connects the handler again after each).
@@ -40,7 +40,7 @@ def test_connection_kept():
 
 def _fuzz(headers: dict) -> dict[str, set[int]]:
     seen: dict[str, set[int]] = {}
-    with test_connection_kept():
+    with connection_kept_for_the_test():
         schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 10
