@@ -21,4 +21,6 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import bulk  # noqa: F401  (registers the `__any` lookup)
+
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="inventory.sync_roles")

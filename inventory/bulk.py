@@ -9,6 +9,7 @@ multi-row VALUES. Both return the new ids in row order when asked.
 """
 
 from django.db import connection
+from django.db.models import Field, ForeignObject, Lookup
 
 
 def _pg_array_type(field) -> str:
@@ -53,3 +54,27 @@ def rows_insert(model, columns: list[str], rows: list[tuple], *, returning: bool
             if returning:
                 ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+class AnyOf(Lookup):
+    """`field__any=[...]`: one array parameter on PostgreSQL (`= ANY(%s)`), an IN list elsewhere.
+
+    A posting path filters on hundreds of keys per statement; as an IN list each key is a
+    placeholder that the driver parses on every call, which costs more than the query.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [self.lhs.output_field.get_db_prep_value(v, connection) for v in self.rhs]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+Field.register_lookup(AnyOf)
+ForeignObject.register_lookup(AnyOf)

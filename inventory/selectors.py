@@ -54,7 +54,7 @@ def price_in_force_subquery(*, zone_id: int, day: datetime.date, product_ref: st
 
 def prices_in_force(*, zone_id: int, day: datetime.date, product_ids=None) -> dict[int, Decimal]:
     """Prices in force in a zone on a day, for many products in one query."""
-    products = Product.objects.all() if product_ids is None else Product.objects.filter(pk__in=product_ids)
+    products = Product.objects.all() if product_ids is None else Product.objects.filter(pk__any=product_ids)
     rows = products.annotate(price=price_in_force_subquery(zone_id=zone_id, day=day)).values_list("pk", "price")
     return {pk: price for pk, price in rows if price is not None}
 
@@ -87,7 +87,7 @@ def products_by_codes(codes) -> dict[str, tuple[int, Decimal | None] | str]:
     """
     codes = {c for c in codes if c}
     found: dict[str, tuple[int, Decimal | None] | str] = dict.fromkeys(codes, str(ProductNotFound.default_message))
-    for code, product_id in Barcode.objects.filter(code__in=codes).values_list("code", "product_id"):
+    for code, product_id in Barcode.objects.filter(code__any=codes).values_list("code", "product_id"):
         found[code] = (product_id, None)
     scale = {}
     for code in codes:

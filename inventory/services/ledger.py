@@ -135,7 +135,7 @@ def _existing_count(keys) -> int:
     for shop_id, product_id in keys:
         by_shop[shop_id].append(product_id)
     return sum(
-        StockBalance.objects.filter(shop_id=shop_id, product_id__in=products[start : start + LOCK_CHUNK]).count()
+        StockBalance.objects.filter(shop_id=shop_id, product_id__any=products[start : start + LOCK_CHUNK]).count()
         for shop_id, products in by_shop.items()
         for start in range(0, len(products), LOCK_CHUNK)
     )
@@ -154,7 +154,7 @@ def _lock(keys) -> dict[tuple[int, int], StockBalance]:
                 StockBalance.objects.select_for_update(of=("self",))
                 .select_related("shop")
                 .only(*BALANCE_FIELDS, "shop__negative_stock_allowed")
-                .filter(shop_id=shop_id, product_id__in=chunk)
+                .filter(shop_id=shop_id, product_id__any=chunk)
                 .order_by("shop_id", "product_id")
             )
             for balance in rows:

@@ -139,7 +139,7 @@ def _triage(till: Till, items: list[_Item], outcomes: list[Outcome]) -> tuple[li
     sequences = {i.data.sequence for i in items}
     existing = list(
         Receipt.objects.filter(till=till)
-        .filter(Q(client_uuid__in=uuids) | Q(sequence__in=sequences))
+        .filter(Q(client_uuid__any=uuids) | Q(sequence__any=sequences))
         .only("id", "client_uuid", "sequence", "payload_hash", "total_amount", "business_date")
     )
     by_uuid = {r.client_uuid: r for r in existing}
@@ -265,7 +265,7 @@ def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Ite
 def _product_ids(ids) -> list[int]:
     from inventory.models import Product
 
-    return list(Product.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return list(Product.objects.filter(pk__any=ids).values_list("pk", flat=True))
 
 
 def _originals_locked(items: list[_Item]):
@@ -276,7 +276,7 @@ def _originals_locked(items: list[_Item]):
     originals = {
         r.client_uuid: r
         for r in Receipt.objects.select_for_update(no_key=True)
-        .filter(client_uuid__in=wanted, kind=ReceiptKind.SALE)
+        .filter(client_uuid__any=wanted, kind=ReceiptKind.SALE)
         .order_by("id")
         .only("id", "client_uuid", "shop_id")
     }
@@ -414,7 +414,7 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
     posting_of = {r.pk: p for r, p in zip(receipts, posting_ids, strict=True)}
     provisional = _post_stock(shop, receipts, posting_of, lines)
     if provisional:
-        Receipt.objects.filter(pk__in=provisional).update(negative_stock=True)
+        Receipt.objects.filter(pk__any=provisional).update(negative_stock=True)
     for receipt in receipts:
         receipt.negative_stock = receipt.pk in provisional
 
