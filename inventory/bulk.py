@@ -72,7 +72,8 @@ class AnyOf(Lookup):
         if not values:
             return "1 = 0", list(lhs_params)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+            # Typed like the column: an untyped array of ints may arrive as numeric[] and miss the index.
+            return f"{lhs} = ANY(%s::{self.lhs.output_field.db_type(connection)}[])", [*lhs_params, values]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 
