@@ -78,6 +78,7 @@ messages: $(VENV)/.dev
 bench: $(VENV)/.dev
 	DJANGO_TESTING=1 $(PY) bench/run.py
 	DJANGO_TESTING=1 DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/retail_bench} $(PY) bench/stock.py
+	DJANGO_TESTING=1 DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/retail_bench} $(PY) bench/sales.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -113,7 +113,7 @@ class WriteResult:
     recost_pairs: set = field(default_factory=set)
 
 
-def balances_for_update(keys: list[tuple[int, int]]) -> dict[tuple[int, int], StockBalance]:
+def balances_for_update(keys: list[tuple[int, int]]) -> dict[tuple[int, int], "BalanceRow"]:
     """Create missing balance rows, then lock all of them in (shop, product) order.
 
     The insert comes first and in key order (ON CONFLICT DO NOTHING: twenty first receipts
@@ -141,23 +141,37 @@ def _existing_count(keys) -> int:
     )
 
 
-def _lock(keys) -> dict[tuple[int, int], StockBalance]:
+@dataclass(slots=True)
+class BalanceRow:
+    """A locked balance row: what the ledger reads and writes back (no model instance per row)."""
+
+    pk: int
+    shop_id: int
+    product_id: int
+    quantity: Decimal
+    cost_amount: Decimal
+    last_unit_cost: Decimal
+    last_business_date: datetime.date | None
+    negative_stock_allowed: bool
+
+
+def _lock(keys) -> dict[tuple[int, int], BalanceRow]:
     by_shop: dict[int, list[int]] = defaultdict(list)
     for shop_id, product_id in keys:
         by_shop[shop_id].append(product_id)
-    balances: dict[tuple[int, int], StockBalance] = {}
+    balances: dict[tuple[int, int], BalanceRow] = {}
     for shop_id in sorted(by_shop):
         products = by_shop[shop_id]
         for start in range(0, len(products), LOCK_CHUNK):
             chunk = products[start : start + LOCK_CHUNK]
             rows = (
                 StockBalance.objects.select_for_update(of=("self",))
-                .select_related("shop")
-                .only(*BALANCE_FIELDS, "shop__negative_stock_allowed")
                 .filter(shop_id=shop_id, product_id__any=chunk)
                 .order_by("shop_id", "product_id")
+                .values_list(*BALANCE_FIELDS, "shop__negative_stock_allowed")
             )
-            for balance in rows:
+            for row in rows:
+                balance = BalanceRow(*row)
                 balances[(balance.shop_id, balance.product_id)] = balance
     return balances
 
@@ -206,7 +220,7 @@ def stock_write(
     if not movements:
         return result
     balances = balances_for_update([(m.shop_id, m.product_id) for m in movements])
-    allowed = {key[0]: balance.shop.negative_stock_allowed for key, balance in balances.items()}
+    allowed = {key[0]: balance.negative_stock_allowed for key, balance in balances.items()}
     states = {key: CostState(b.quantity, b.cost_amount, b.last_unit_cost) for key, b in balances.items()}
 
     shortages = []
@@ -250,7 +264,7 @@ def stock_write(
     return result
 
 
-def _is_back_dated(balance: StockBalance, business_date: datetime.date) -> bool:
+def _is_back_dated(balance: "BalanceRow", business_date: datetime.date) -> bool:
     return balance.last_business_date is not None and business_date < balance.last_business_date
 
 
@@ -277,7 +291,7 @@ def _save(balances, states, business_date, result: WriteResult) -> None:
         recost_request(pairs=result.recost_pairs, from_date=business_date)
 
 
-def balances_update(balances: list[StockBalance]) -> None:
+def balances_update(balances: list["BalanceRow"]) -> None:
     """Write many balance rows with one UPDATE ... FROM a set of new values.
 
     Django's bulk_update builds a CASE per column, which grows with the square of the rows;

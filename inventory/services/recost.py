@@ -7,9 +7,10 @@ a later re-costing of the sending shop does not flow on to the receiving shop.
 """
 
 from django.db import transaction
+from django.utils import timezone
 
 from ..choices import PostingAction, StockMovementKind
-from ..models import Posting, RecostRequest, StockLedgerEntry
+from ..models import Posting, RecostRequest, StockBalance, StockLedgerEntry
 from .ledger import balances_for_update, pair_replay
 
 
@@ -47,9 +48,9 @@ def stock_recost_pair(*, shop_id: int, product_id: int) -> int:
                 for e, delta in fixes
             ]
         )
-    balance.cost_amount = state.cost_amount
-    balance.last_unit_cost = state.last_unit_cost
-    balance.save(update_fields=["cost_amount", "last_unit_cost", "updated_at"])
+    StockBalance.objects.filter(pk=balance.pk).update(
+        cost_amount=state.cost_amount, last_unit_cost=state.last_unit_cost, updated_at=timezone.now()
+    )
     RecostRequest.objects.filter(shop_id=shop_id, product_id=product_id).delete()
     return len(fixes)
 
