@@ -8,12 +8,26 @@ datetimes itself); on SQLite (tests, demo) through the fields' own preparation, 
 multi-row VALUES. Both return the new ids in row order when asked.
 """
 
+import psycopg
 from django.db import connection
 from django.db.models import Field, ForeignObject, Lookup
 
 
 def _pg_array_type(field) -> str:
     return field.db_type(connection)  # a foreign key answers with its target's type
+
+
+def pg_execute_bound(sql: str, params: list) -> list[tuple]:
+    """Run one statement on PostgreSQL with server-side bound parameters; the rows it returns.
+
+    Django's cursors interpolate parameters into the SQL text client-side; a plain psycopg
+    cursor on the same connection (so in the same transaction) sends the arrays as bound
+    parameters instead, which saves building and parsing a statement of thousands of values.
+    """
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def rows_insert(model, columns: list[str], rows: list[tuple], *, returning: bool = False) -> list[int]:
@@ -30,15 +44,13 @@ def rows_insert(model, columns: list[str], rows: list[tuple], *, returning: bool
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     pk = connection.ops.quote_name(meta.pk.column)
     ids: list[int] = []
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{_pg_array_type(f)}[]" for f in fields)
+        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
+        params = [list(column) for column in zip(*rows, strict=True)]
+        rows = pg_execute_bound(sql + (f" RETURNING {pk}" if returning else ""), params)
+        return [row[0] for row in rows] if returning else []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{_pg_array_type(f)}[]" for f in fields)
-            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
-            params = [list(column) for column in zip(*rows, strict=True)]
-            cursor.execute(sql + (f" RETURNING {pk}" if returning else ""), params)
-            if returning:
-                ids = [row[0] for row in cursor.fetchall()]
-            return ids
         per_row = len(fields)
         chunk = max(1, min(500, 30000 // per_row))
         placeholder = "(" + ", ".join(["%s"] * per_row) + ")"

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..bulk import rows_insert
+from ..bulk import pg_execute_bound, rows_insert
 from ..exceptions import NegativeStock
 from ..models import Product, RecostRequest, Shop, StockBalance, StockLedgerEntry
 from ..money import round_money
@@ -303,21 +303,20 @@ def balances_update(balances: list["BalanceRow"]) -> None:
     table = StockBalance._meta.db_table
     now = timezone.now()
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET quantity = v.q, cost_amount = v.c, last_unit_cost = v.u, "
-                f"last_business_date = v.d, updated_at = %s "
-                f"FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::date[]) "
-                f"AS v(id, q, c, u, d) WHERE {table}.id = v.id",
-                [
-                    now,
-                    [b.pk for b in balances],
-                    [b.quantity for b in balances],
-                    [b.cost_amount for b in balances],
-                    [b.last_unit_cost for b in balances],
-                    [b.last_business_date for b in balances],
-                ],
-            )
+        pg_execute_bound(
+            f"UPDATE {table} SET quantity = v.q, cost_amount = v.c, last_unit_cost = v.u, "
+            f"last_business_date = v.d, updated_at = %s "
+            f"FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::date[]) "
+            f"AS v(id, q, c, u, d) WHERE {table}.id = v.id",
+            [
+                now,
+                [b.pk for b in balances],
+                [b.quantity for b in balances],
+                [b.cost_amount for b in balances],
+                [b.last_unit_cost for b in balances],
+                [b.last_business_date for b in balances],
+            ],
+        )
         return
     row_sql = "(%s, %s, %s, %s, %s)"
     for start in range(0, len(balances), 1000):
