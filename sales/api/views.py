@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.exceptions import ProductNotFound
+from inventory.models import Barcode
+from inventory.money import round_money
 from inventory.selectors import catalogue_for_zone, product_find_by_code, shop_local_date
 
 from ..services import MAX_BATCH, Status, receipts_ingest, shift_close, shift_open
@@ -156,6 +158,19 @@ class CataloguePagination(CursorPagination):
         return result
 
 
+CATALOGUE_FIELDS = [
+    "id",
+    "sku",
+    "name",
+    "unit",
+    "vat_rate",
+    "is_weighted",
+    "plu",
+    "excluded_from_discounts",
+    "is_active",
+]
+
+
 class CatalogueView(generics.ListAPIView):
     """Products, barcodes and prices in force for the till's shop, 1,000 a page by default."""
 
@@ -180,6 +195,20 @@ class CatalogueView(generics.ListAPIView):
         self.paginator.server_time = timezone.now().isoformat()
         return super().get(request, *args, **kwargs)
 
+    def list(self, request, *args, **kwargs):
+        """Rows as dicts and barcodes in one query per page: a 20,000-item pull is 20 light pages."""
+        page = self.paginate_queryset(self.get_queryset().values(*CATALOGUE_FIELDS, "price"))
+        codes: dict[int, list[str]] = {row["id"]: [] for row in page}
+        for product_id, code in (
+            Barcode.objects.filter(product_id__any=list(codes)).order_by("id").values_list("product_id", "code")
+        ):
+            codes[product_id].append(code)
+        for row in page:
+            row["vat_rate"] = str(row["vat_rate"])
+            row["price"] = str(round_money(row["price"])) if row["price"] is not None else None
+            row["barcodes"] = codes[row["id"]]
+        return self.get_paginated_response(page)
+
     def get_queryset(self):
         shop = self.request.auth.shop
         since = None
@@ -194,7 +223,7 @@ class CatalogueView(generics.ListAPIView):
                     {"updated_since": [_("An ISO 8601 date and time with a UTC offset is required.")]}
                 )
         day = shop_local_date(shop=shop, at=timezone.now())
-        return catalogue_for_zone(zone_id=shop.price_zone_id, day=day, changed_since=since).prefetch_related("barcodes")
+        return catalogue_for_zone(zone_id=shop.price_zone_id, day=day, changed_since=since)
 
 
 class BarcodeLookupView(TillView):

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from inventory.barcodes import scale_barcode_build
 from inventory.models import Product, StockBalance
 from inventory.services.prices import price_change_create_posted
+from sales.api.serializers import CatalogueItem
 from sales.models import Receipt, Till
 from sales.services import till_token_issue
 from tests.factories import BarcodeFactory, ProductFactory, ShopFactory, ean13
@@ -36,6 +37,7 @@ def test_the_catalogue_pages_through_everything_with_the_shops_prices(till_world
     with django_assert_max_num_queries(4):
         page = client.get(CATALOGUE, {"page_size": 10}).json()
     assert len(page["results"]) == 10 and page["next"]
+    assert set(page["results"][0]) == set(CatalogueItem().fields)  # what the schema documents
     items, _time, pages = pull_all(client, page_size=10)
     assert len(items) == Product.objects.count() == 32 and pages == 4
     milk = next(i for i in items if i["sku"] == "MILK")
