@@ -125,9 +125,10 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
 
     @admin.display(description=gettext_lazy("print"))
     def printouts(self, shift):
+        receipts = (reverse("admin:sales_receipt_changelist") + f"?shift={shift.pk}", _("Receipts of this shift"))
         if shift.z_report is None:
-            return "—"
-        links = [
+            return format_html('<a href="{}">{}</a>', *receipts)
+        links = [receipts] + [
             (reverse("reports:document", args=["z_report", shift.pk, fmt]), label)
             for fmt, label in (("pdf", _("Z-report (PDF)")), ("xlsx", _("Z-report (Excel)")))
         ]
@@ -193,6 +194,24 @@ class ReceiptPaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class ShiftFilter(admin.SimpleListFilter):
+    """`?shift=<id>`, followed from a shift's page: shows only that shift (a year has thousands of shifts)."""
+
+    title = gettext_lazy("shift")
+    parameter_name = "shift"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not (value and value.isdigit()):
+            return []
+        shift = Shift.objects.select_related("till").filter(pk=value).first()
+        return [(value, str(shift) if shift else value)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(shift_id=value) if value and value.isdigit() else queryset
+
+
 @admin.register(Receipt)
 class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = [
@@ -206,7 +225,7 @@ class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         "price_differs",
         "shift",
     ]
-    list_filter = ["kind", "negative_stock", "price_differs", "business_date", "shop", "till"]
+    list_filter = ["kind", "negative_stock", "price_differs", "business_date", "shop", "till", ShiftFilter]
     list_select_related = ["shop", "till__shop", "shift__till"]
     search_fields = ["client_uuid", "fiscal_sign", "card_number"]
     date_hierarchy = "business_date"

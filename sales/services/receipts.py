@@ -186,7 +186,7 @@ def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Ite
     matches = products_by_codes(codes) if codes else {}
     ids = {line.product_id for i in items for line in i.data.lines if line.product_id}
     known_ids = set(_product_ids(ids)) if ids else set()
-    originals, original_lines, returned = _originals_locked(items)
+    originals, original_lines, returned = _originals_locked(shop, items)
 
     good = []
     for item in items:
@@ -268,15 +268,19 @@ def _product_ids(ids) -> list[int]:
     return list(Product.objects.filter(pk__any=ids).values_list("pk", flat=True))
 
 
-def _originals_locked(items: list[_Item]):
-    """Original sales of the batch's returns, locked (by id), their lines, and what was returned of each line."""
+def _originals_locked(shop, items: list[_Item]):
+    """Original sales of the batch's returns, locked (by id), their lines, and what was returned of each line.
+
+    Only sales of the till's own shop: a till sees no other shop's receipts (elsewhere it is
+    a return without a receipt, if the owner allows those).
+    """
     wanted = {i.data.original_uuid for i in items if i.data.kind == ReceiptKind.RETURN and i.data.original_uuid}
     if not wanted:
         return {}, {}, defaultdict(Decimal)
     originals = {
         r.client_uuid: r
         for r in Receipt.objects.select_for_update(no_key=True)
-        .filter(client_uuid__any=wanted, kind=ReceiptKind.SALE)
+        .filter(client_uuid__any=wanted, kind=ReceiptKind.SALE, shop=shop)
         .order_by("id")
         .only("id", "client_uuid", "shop_id")
     }

@@ -113,6 +113,17 @@ def test_a_till_is_refused_on_back_office_endpoints_and_on_other_shops(two_shops
     response = till.post(f"/api/v1/till/shifts/{other_shift.pk}/close/", {"counted_cash": "0"}, format="json")
     assert response.status_code == 404
     assert APIClient().get("/api/v1/receipts/").status_code in (401, 403)
+    # A sale of shop 07 cannot be returned at shop 08's till by its UUID: it is not that till's to see.
+    sale = Receipt.objects.get(shop=two_shops["shop"])
+    refund = receipt_body(
+        sequence=2,
+        kind="return",
+        original_uuid=str(sale.client_uuid),
+        lines=[{"original_line_no": 1, "quantity": "1", "price": "450.00", "amount": "450.00"}],
+        payments=[{"type": "cash", "amount": "450.00"}],
+    )
+    response = two_shops["other"].post("/api/v1/till/receipts/", refund, format="json")
+    assert response.status_code == 400 and "original_uuid" in response.json()["errors"]
 
 
 def test_back_office_filters_and_query_counts(two_shops, owner, django_assert_max_num_queries):

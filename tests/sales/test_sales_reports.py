@@ -124,3 +124,15 @@ def test_the_z_report_prints_from_the_shift_page(trading, client, superuser, dja
     pdf = client.get(response["Location"], follow=True)
     text = PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages[0].extract_text()
     assert "Z-report" in text and "5900.00" in text and "-100.00" in text
+
+
+def test_the_shift_page_links_to_its_receipts(trading, client, superuser):
+    client.force_login(superuser)
+    shift = Shift.objects.get()
+    page = client.get(reverse("admin:sales_shift_change", args=[shift.pk])).content.decode()
+    link = reverse("admin:sales_receipt_changelist") + f"?shift={shift.pk}"
+    assert link in page
+    listing = client.get(link)
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 2
+    other = client.get(reverse("admin:sales_receipt_changelist") + f"?shift={shift.pk + 1}")
+    assert other.context["cl"].result_count == 0
