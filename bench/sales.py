@@ -340,6 +340,15 @@ def run(catalogue, product_ids):
         f"(ours = {batch_rate / plain_batch_rate:.0%} of plain)",
     )
 
+    from sales.models import Shift
+
+    till, token = batch_tills[0]
+    shift = Shift.objects.get(till=till, closed_at__isnull=True)
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    t = clock()
+    closed = _post(conn, token, f"/api/v1/till/shifts/{shift.pk}/close/", {"counted_cash": "0.00"})
+    line(f"close a shift of {closed['z_report']['receipts_count']} receipts (Z-report)", clock() - t, "s")
+
     seconds, items, pages = pool.apply(client_catalogue, [(singles[0][1], 1000)])
     line(f"full catalogue pull ({items} items, {pages} pages of 1,000)", seconds, "s")
     seconds, items, pages = pool.apply(client_catalogue, [(singles[0][1], 5000)])

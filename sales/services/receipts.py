@@ -124,11 +124,16 @@ def _ingest(till: Till, items: list[_Item]) -> list[Outcome]:
         message = _("The till has no open shift: open one before uploading receipts.")
         return [Outcome(i.index, str(i.data.uuid), Status.REJECTED, errors={"shift": [message]}) for i in items]
     fresh, outcomes = _triage(till, items, outcomes=[])
-    if not fresh:
-        return outcomes
-    good = _check(till, fresh, outcomes)
-    if good:
-        _write(till, shift, good, outcomes)
+    # An offline till may sell and take back the same goods before it uploads: a return whose
+    # sale is in the same batch is checked and written after the sales, in the same transaction.
+    sold_here = {i.data.uuid for i in fresh if i.data.kind == ReceiptKind.SALE}
+    later = [i for i in fresh if i.data.kind == ReceiptKind.RETURN and i.data.original_uuid in sold_here]
+    later_indexes = {i.index for i in later}
+    first = [i for i in fresh if i.index not in later_indexes]
+    for part in (first, later):
+        good = _check(till, part, outcomes) if part else []
+        if good:
+            _write(till, shift, good, outcomes)
     _twins_resolve(outcomes)
     return outcomes
 

@@ -246,3 +246,19 @@ def test_the_documented_receipt_fields_are_the_ones_read():
     assert set(ReceiptInput().fields) == RECEIPT_FIELDS
     assert set(ReceiptLineInput().fields) == LINE_FIELDS
     assert set(PaymentInput().fields) == PAYMENT_FIELDS
+
+
+def test_a_sale_and_its_return_in_one_batch_both_post(till_world):
+    stock_in(till_world, "5", "300.00")
+    original = sale(1, quantity="2")
+    refund = receipt_body(
+        sequence=2,
+        kind="return",
+        original_uuid=original["uuid"],
+        lines=[milk_line(original_line_no=1)],
+        payments=[{"type": "cash", "amount": "450.00"}],
+    )
+    results = till_world["client"].post(BATCH, {"receipts": [refund, original]}, format="json").json()["results"]
+    assert [r["status"] for r in results] == ["created", "created"], results
+    assert StockLedgerEntry.objects.get(kind="sale_return").cost_amount == D("300.00")
+    assert StockBalance.objects.get(product=till_world["milk"]).quantity == D("4")
