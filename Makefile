@@ -59,13 +59,13 @@ lint: $(VENV)/.dev
 	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: $(VENV)/.dev
-	DJANGO_TESTING=1 DATABASE_URL= $(BIN)/pytest -q
+	DJANGO_TESTING=1 DATABASE_URL= $(BIN)/pytest -q -n 2
 
 # PostgreSQL: DATABASE_URL if set, else 127.0.0.1:5432. With CI=true an unreachable server fails.
 test-postgres: $(VENV)/.dev
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) -m config.dbcheck "$$url"; then \
-	  echo "== PostgreSQL: $$url"; DJANGO_TESTING=1 DATABASE_URL="$$url" $(BIN)/pytest -q; \
+	  echo "== PostgreSQL: $$url"; DJANGO_TESTING=1 DATABASE_URL="$$url" $(BIN)/pytest -q -n 2; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $$url is not reachable (CI=true: failing)."; exit 1; \
 	else echo "PostgreSQL at $$url is not reachable: skipping the PostgreSQL run."; fi
 
