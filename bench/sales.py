@@ -347,7 +347,7 @@ def run(catalogue, product_ids):
     conn = http.client.HTTPConnection("127.0.0.1", PORT)
     t = clock()
     closed = _post(conn, token, f"/api/v1/till/shifts/{shift.pk}/close/", {"counted_cash": "0.00"})
-    line(f"close a shift of {closed['z_report']['receipts_count']} receipts (Z-report)", clock() - t, "s")
+    line(f"close a shift of {closed['z_report']['receipts_count']} receipts (Z-report)", (clock() - t) * 1000, "ms")
 
     seconds, items, pages = pool.apply(client_catalogue, [(singles[0][1], 1000)])
     line(f"full catalogue pull ({items} items, {pages} pages of 1,000)", seconds, "s")

@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.models import Shop
 from sales.models import Shift
 from sales.selectors import receipts_by_day, return_lines, sales_by_hour, sales_by_product, shift_differences
+from sales.services import Z_REPORT_FIGURES
 
 from .definitions import _d, _date, _group
 from .registry import ReportData, register
@@ -238,19 +240,7 @@ def z_report_print(params: dict) -> ReportData:
     shift = Shift.objects.select_related("till__shop").get(pk=params["document_id"])
     report = shift.z_report or {}
     columns = [Column(_("Figure"), width=40), Column(_("Amount"), width=24)]
-    labels = [
-        ("receipts_count", _("Receipts")),
-        ("sales_count", _("Sales")),
-        ("sales_amount", _("Sales amount")),
-        ("discount_amount", _("Discounts")),
-        ("returns_count", _("Returns")),
-        ("returns_amount", _("Returns amount")),
-        ("first_receipt", _("First receipt")),
-        ("last_receipt", _("Last receipt")),
-        ("opening_float", _("Opening float")),
-        ("cash_expected", _("Cash expected")),
-    ]
-    rows = [[label, str(report.get(key, ""))] for key, label in labels]
+    rows = [[capfirst(label), str(report.get(key, ""))] for key, label in Z_REPORT_FIGURES]
     rows += [[_("Payments: %(type)s") % {"type": k}, v] for k, v in (report.get("payments") or {}).items()]
     rows.append([_("Cash counted"), str(shift.counted_cash if shift.counted_cash is not None else "")])
     for d in shift.differences:

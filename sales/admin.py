@@ -20,7 +20,7 @@ from .models import (
     TillGap,
     TillToken,
 )
-from .services import till_token_issue, till_token_revoke
+from .services import Z_REPORT_FIGURES, till_token_issue, till_token_revoke
 
 
 class TillTokenInline(admin.TabularInline):
@@ -139,19 +139,7 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         report = shift.z_report
         if not report:
             return _("The shift is open: the Z-report is made when it closes.")
-        labels = [
-            ("receipts_count", _("receipts")),
-            ("sales_count", _("sales")),
-            ("sales_amount", _("sales amount")),
-            ("discount_amount", _("discounts")),
-            ("returns_count", _("returns")),
-            ("returns_amount", _("returns amount")),
-            ("first_receipt", _("first receipt")),
-            ("last_receipt", _("last receipt")),
-            ("opening_float", _("opening float")),
-            ("cash_expected", _("cash expected")),
-        ]
-        rows = [(label, report.get(key)) for key, label in labels]
+        rows = [(label, report.get(key)) for key, label in Z_REPORT_FIGURES]
         rows += [(_("payments: %(type)s") % {"type": kind}, amount) for kind, amount in report["payments"].items()]
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 

@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 from config.api import NewestFirstCursor, ShopScopedAPIMixin
 
 from ..models import Receipt, ReceiptLine, ReceiptPayment, Shift, Till, TillGap
+from .serializers import ShiftOutput
 
 
 class ReceiptLineSerializer(serializers.ModelSerializer):
@@ -111,25 +112,7 @@ class ShiftSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shift
-        fields = [
-            "id",
-            "till",
-            "till_code",
-            "shop",
-            "number",
-            "opened_at",
-            "closed_at",
-            "opening_float",
-            "counted_cash",
-            "receipts_count",
-            "sales_amount",
-            "returns_amount",
-            "discount_amount",
-            "z_report",
-            "till_report",
-            "differences",
-            "has_differences",
-        ]
+        fields = ["till", "till_code", "shop", *ShiftOutput.Meta.fields]
 
 
 class ShiftFilter(django_filters.FilterSet):

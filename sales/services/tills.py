@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from inventory.money import round_money
 
@@ -12,6 +13,20 @@ from ..exceptions import ShiftAlreadyOpen, ShiftClosed, ShiftNotFound
 from ..models import PaymentType, Receipt, ReceiptKind, ReceiptPayment, Shift, Till, TillToken, token_hash
 
 ZERO = Decimal("0")
+
+# The Z-report's figures in the order they are shown (admin page, printout), with their labels.
+Z_REPORT_FIGURES = [
+    ("receipts_count", gettext_lazy("receipts")),
+    ("sales_count", gettext_lazy("sales")),
+    ("sales_amount", gettext_lazy("sales amount")),
+    ("discount_amount", gettext_lazy("discounts")),
+    ("returns_count", gettext_lazy("returns")),
+    ("returns_amount", gettext_lazy("returns amount")),
+    ("first_receipt", gettext_lazy("first receipt")),
+    ("last_receipt", gettext_lazy("last receipt")),
+    ("opening_float", gettext_lazy("opening float")),
+    ("cash_expected", gettext_lazy("cash expected")),
+]
 
 
 # --- tokens ----------------------------------------------------------------------------------------

@@ -36,18 +36,6 @@ def till_world(db):
     assert stock_ledger_differences()[1] == []
 
 
-def receipt_body(**overrides):
-    body = {
-        "uuid": str(uuid.uuid4()),
-        "sequence": 1,
-        "till_time": "2026-11-25T10:15:00+05:00",
-        "lines": [{"barcode": "5901234123457", "quantity": "2", "price": "450.00", "amount": "900.00"}],
-        "payments": [{"type": "cash", "amount": "900.00"}],
-    }
-    body.update(overrides)
-    return body
-
-
 def sales_receipt_body(**overrides):
     body = {
         "uuid": str(uuid.uuid4()),
