@@ -112,9 +112,18 @@ def _uuid_of(raw) -> str | None:
 
 
 def _ingest_settled(till: Till, item: _Item) -> list[Outcome]:
-    """After a lost race on the constraints: the receipt is there now (duplicate or conflict)."""
+    """After a lost race on the constraints: the receipt is there now (duplicate or conflict).
+
+    Should it still not be there, the till is told to send it again rather than left without an answer.
+    """
     with transaction.atomic(durable=True):
-        return _triage(till, [item], [])[1]
+        fresh, outcomes = _triage(till, [item], [])
+    for left in fresh:
+        message = _("The receipt could not be written just now; send it again.")
+        outcomes.append(
+            Outcome(left.index, str(left.data.uuid), Status.REJECTED, errors={"non_field_errors": [message]})
+        )
+    return outcomes
 
 
 @transaction.atomic(durable=True)

@@ -262,3 +262,21 @@ def test_a_sale_and_its_return_in_one_batch_both_post(till_world):
     assert [r["status"] for r in results] == ["created", "created"], results
     assert StockLedgerEntry.objects.get(kind="sale_return").cost_amount == D("300.00")
     assert StockBalance.objects.get(product=till_world["milk"]).quantity == D("4")
+
+
+def test_a_batch_that_loses_a_race_answers_every_receipt(till_world, monkeypatch):
+    from django.db import IntegrityError
+
+    import sales.services.receipts as receipts
+
+    posted = sale(1)
+    till_world["client"].post(UPLOAD, posted, format="json")
+
+    def lost_race(till, items):
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr(receipts, "_ingest", lost_race)
+    outcomes = receipts.receipts_ingest(till=till_world["till"], bodies=[posted, sale(2)])
+    assert [o.status for o in outcomes] == ["duplicate", "rejected"]
+    assert "send it again" in outcomes[1].errors["non_field_errors"][0]
+    assert Receipt.objects.count() == 1
