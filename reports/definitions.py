@@ -27,6 +27,13 @@ def _d(value) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
+def _shops(params, everywhere) -> list[Shop]:
+    """The report's shop, or every shop of `everywhere` (a Shop queryset) when none is given."""
+    if params.get("shop_id"):
+        return list(Shop.objects.filter(pk=params["shop_id"]))
+    return list(everywhere.order_by("code"))
+
+
 def _group(params):
     group = ProductGroup.objects.filter(pk=params.get("group_id")).first() if params.get("group_id") else None
     return group, (group.path if group else None)
@@ -37,11 +44,7 @@ def stock_balances(params: dict) -> ReportData:
     """Balances at a date of one shop, or of every shop (with a shop column)."""
     day = _date(params.get("day"))
     group, path = _group(params)
-    shops = (
-        list(Shop.objects.filter(pk=params["shop_id"]))
-        if params.get("shop_id")
-        else list(Shop.objects.order_by("code"))
-    )
+    shops = _shops(params, Shop.objects.all())  # goods in transit count too
     columns = [
         Column(_("SKU"), width=20),
         Column(_("Product")),

@@ -12,7 +12,7 @@ from sales.models import Shift
 from sales.selectors import receipts_by_day, return_lines, sales_by_hour, sales_by_product, shift_differences
 from sales.services import Z_REPORT_FIGURES
 
-from .definitions import _d, _date, _group
+from .definitions import _d, _date, _group, _shops
 from .registry import ReportData, register
 from .xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
@@ -20,11 +20,7 @@ PERCENT_FORMAT = "0.00"
 
 
 def _scope(params) -> tuple[list[Shop], str]:
-    shops = (
-        list(Shop.objects.filter(pk=params["shop_id"]))
-        if params.get("shop_id")
-        else list(Shop.objects.trading().order_by("code"))
-    )
+    shops = _shops(params, Shop.objects.trading())
     return shops, (str(shops[0]) if len(shops) == 1 else _("All shops"))
 
 

@@ -174,6 +174,9 @@ class ReceiptLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
 
 class ReceiptPaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReceiptPayment

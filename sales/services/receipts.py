@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from inventory.bulk import rows_insert
 from inventory.choices import PostingAction, StockMovementKind
-from inventory.models import Posting, StockLedgerEntry
+from inventory.models import Posting, Product, StockLedgerEntry
 from inventory.money import round_money
 from inventory.selectors import prices_in_force, products_by_codes, shop_local_date
 from inventory.services import Movement, stock_write
@@ -277,8 +277,6 @@ def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Ite
 
 
 def _product_ids(ids) -> list[int]:
-    from inventory.models import Product
-
     return list(Product.objects.filter(pk__any=ids).values_list("pk", flat=True))
 
 
@@ -524,14 +522,13 @@ def _return_costs(lines: list[_LineRow]) -> dict[int, Decimal]:
         left_with[entry_line[adjusts_id]] -= cost
     # What earlier returns (before this batch) took back, by original line.
     new_ids = {line.pk for line in lines}
-    earlier = (
+    earlier = list(
         ReceiptLine.objects.filter(original_line__in=original_ids)
         .exclude(pk__in=new_ids)
         .values_list("pk", "original_line_id", "quantity")
     )
     back_quantity: dict[int, Decimal] = defaultdict(Decimal)
     back_cost: dict[int, Decimal] = defaultdict(Decimal)
-    earlier = list(earlier)
     by_return_line = {pk: original for pk, original, _q in earlier}
     for _pk, original, quantity in earlier:
         back_quantity[original] += quantity

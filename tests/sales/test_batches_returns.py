@@ -280,3 +280,23 @@ def test_a_batch_that_loses_a_race_answers_every_receipt(till_world, monkeypatch
     assert [o.status for o in outcomes] == ["duplicate", "rejected"]
     assert "send it again" in outcomes[1].errors["non_field_errors"][0]
     assert Receipt.objects.count() == 1
+
+
+def test_flagged_and_missing_receipts_export_to_excel(till_world, superuser, client):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    till_world["client"].post(BATCH, {"receipts": [sale(1040), sale(1044)]}, format="json")
+    client.force_login(superuser)
+
+    def rows(name):
+        export = client.get(reverse(f"admin:sales_{name}_export_xlsx"))
+        assert export.status_code == 200
+        return list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+
+    missing = rows("tillgap")
+    assert any("Till T7-1 in shop 07 is missing receipts 1041-1043" in map(str, r) for r in missing), missing
+    flagged = rows("flaggedreceipt")
+    assert sum(1 for r in flagged if "sold from negative stock" in map(str, r)) == 2, flagged
