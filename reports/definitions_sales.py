@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,11 @@ def _scope(params) -> tuple[list[Shop], str]:
 
 def _period(params):
     return _date(params["date_from"]), _date(params["date_to"])
+
+
+def _shop_time(moment, shop) -> str:
+    """A moment as the shop's people read it: the shop's local date and time."""
+    return formats.date_format(timezone.localtime(moment, shop.time_zone), "SHORT_DATETIME_FORMAT")
 
 
 @register("sales_by_product", gettext_lazy("Sales and margin by product"), in_centre=True, needs_period=True)
@@ -203,7 +208,7 @@ def shift_differences_report(params: dict) -> ReportData:
                     shift.till.shop.code,
                     shift.till.code,
                     shift.number,
-                    formats.date_format(shift.closed_at, "SHORT_DATETIME_FORMAT"),
+                    _shop_time(shift.closed_at, shift.till.shop),
                     _figure_label(d["figure"]),
                     Decimal(d["ours"]),
                     Decimal(d["till"]),
@@ -241,7 +246,7 @@ def z_report_print(params: dict) -> ReportData:
     rows.append([_("Cash counted"), str(shift.counted_cash if shift.counted_cash is not None else "")])
     for d in shift.differences:
         rows.append([_("Difference: %(figure)s") % {"figure": _figure_label(d["figure"])}, d["difference"]])
-    closed = formats.date_format(shift.closed_at, "SHORT_DATETIME_FORMAT") if shift.closed_at else _("open")
+    closed = _shop_time(shift.closed_at, shift.till.shop) if shift.closed_at else _("open")
     return ReportData(
         title=_("Z-report"),
         columns=columns,
@@ -250,7 +255,7 @@ def z_report_print(params: dict) -> ReportData:
             str(shift.till.shop),
             _("Till %(till)s, shift %(number)s") % {"till": shift.till.code, "number": shift.number},
             _("Opened %(opened)s, closed %(closed)s")
-            % {"opened": formats.date_format(shift.opened_at, "SHORT_DATETIME_FORMAT"), "closed": closed},
+            % {"opened": _shop_time(shift.opened_at, shift.till.shop), "closed": closed},
         ],
         signatures=[_("Cashier"), _("Shop manager")],
         shop_ids=[shift.till.shop_id],

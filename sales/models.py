@@ -107,6 +107,9 @@ class Shift(models.Model):
     till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.PROTECT, related_name="shifts")
     number = models.PositiveIntegerField(_("number"))
     opened_at = models.DateTimeField(_("opened at"))
+    # The shop's local day the shift opened: the day its reports belong to, wherever the
+    # server's clock is and however late the shift closes.
+    business_date = models.DateField(_("date"), db_index=True)
     opening_float = models.DecimalField(_("opening float"), default=0, **MONEY)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     counted_cash = models.DecimalField(_("counted cash"), null=True, blank=True, **MONEY)

@@ -150,7 +150,8 @@ def shift_differences(*, shop_ids: list[int], date_from: datetime.date, date_to:
         Shift.objects.filter(
             till__shop_id__in=shop_ids,
             has_differences=True,
-            closed_at__date__range=(date_from, date_to),
+            closed_at__isnull=False,
+            business_date__range=(date_from, date_to),
         )
         .select_related("till__shop")
         .order_by("till__shop__code", "till__code", "number")

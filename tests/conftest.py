@@ -1,4 +1,8 @@
+import datetime
+import zoneinfo
+
 import pytest
+import time_machine
 from django.db import connection
 
 from inventory.roles import ACCOUNTANT, CASHIER, OWNER, SHOP_MANAGER
@@ -15,6 +19,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# The suite's "now": a Wednesday afternoon in Astana. Every test runs at this moment (the clock
+# ticks on from it) unless it moves the clock itself with `clock.move_to(...)`, or is marked
+# `real_clock` (servers in other processes, which the travel cannot reach).
+SUITE_NOW = datetime.datetime(2026, 11, 25, 14, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty"))
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Time-machine traveller at SUITE_NOW: no test reads the real clock, so none passes or fails by the hour."""
+    if "real_clock" in request.keywords:
+        yield None
+        return
+    with time_machine.travel(SUITE_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from inventory.money import round_money
+from inventory.selectors import shop_local_date
 
 from ..exceptions import ShiftAlreadyOpen, ShiftClosed, ShiftNotFound
 from ..models import PaymentType, Receipt, ReceiptKind, ReceiptPayment, Shift, Till, TillToken, token_hash
@@ -64,8 +65,13 @@ def shift_open(*, till: Till, opening_float: Decimal, opened_at=None) -> Shift:
     if Shift.objects.filter(till=till, closed_at__isnull=True).exists():
         raise ShiftAlreadyOpen()
     number = (Shift.objects.filter(till=till).aggregate(n=Max("number"))["n"] or 0) + 1
+    opened_at = opened_at or timezone.now()
     return Shift.objects.create(
-        till=till, number=number, opened_at=opened_at or timezone.now(), opening_float=opening_float
+        till=till,
+        number=number,
+        opened_at=opened_at,
+        business_date=shop_local_date(shop=till.shop, at=opened_at),
+        opening_float=opening_float,
     )
 
 
