@@ -99,11 +99,17 @@ class ShopAdmin(ShopScopedAdminMixin, HistoryAdmin):
         (gettext_lazy("Access"), {"fields": ["managers"]}),
     ]
 
+    # What decides how a shop trades: the owner's (the permission change_shop_controls).
+    TRADING_CONTROLS = ("is_active", "negative_stock_allowed", "price_zone", "time_zone")
+
     def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("inventory.change_shop_controls"):
+            fields += [f for f in self.TRADING_CONTROLS if f not in fields]
         # Only those who manage users assign shop managers; a manager edits their shop's details only.
-        if request.user.has_perm("auth.change_user"):
-            return super().get_readonly_fields(request, obj)
-        return [*super().get_readonly_fields(request, obj), "managers", "code", "price_zone"]
+        if not request.user.has_perm("auth.change_user"):
+            fields += ["managers", "code"]
+        return fields
 
     def has_add_permission(self, request):
         return user_sees_all_shops(request.user) and super().has_add_permission(request)

@@ -15,7 +15,7 @@ from reports.admin_export import ExcelExportMixin
 
 from .exceptions import DomainError
 from .models import Shop
-from .selectors import product_ids_matching_code, shops_for_user, user_sees_all_shops
+from .selectors import product_ids_matching_code, shops_for_user, user_may_see_shops, user_sees_all_shops
 from .services.common import ensure_period_open
 
 
@@ -111,9 +111,13 @@ MAX_INLINE_LINES = 300
 
 
 class DocumentAction:
-    """A button on a document's page (and a list action): runs one service on one document."""
+    """A button on a document's page (and a list action): runs one service on one document.
 
-    def __init__(self, name, label, service, *, when=("draft",), confirm=None, extra=None):
+    `shops(document)` names the shops whose people may run it (by default every shop the
+    document touches); a transfer's Ship and Cancel belong to the sender, Receive to the receiver.
+    """
+
+    def __init__(self, name, label, service, *, when=("draft",), confirm=None, extra=None, shops=None):
         self.name, self.label, self.service, self.when, self.confirm, self.extra = (
             name,
             label,
@@ -122,9 +126,13 @@ class DocumentAction:
             confirm,
             extra,
         )
+        self.shops = shops or (lambda document: document.shop_ids())
 
     def available(self, document) -> bool:
         return document.status in self.when and (self.extra is None or self.extra(document))
+
+    def allowed(self, user, document) -> bool:
+        return user_may_see_shops(user, self.shops(document))
 
 
 class DocumentAdminMixin:
@@ -242,6 +250,14 @@ class DocumentAdminMixin:
     def _run(self, request, action: DocumentAction, documents) -> int:
         done = 0
         for document in documents:
+            if not action.allowed(request.user, document):
+                self.message_user(
+                    request,
+                    _("%(doc)s: %(action)s is for the people of %(shops)s.")
+                    % {"doc": document, "action": action.label, "shops": ", ".join(self._shop_names(action, document))},
+                    messages.ERROR,
+                )
+                continue
             try:
                 action.service(document_id=document.pk, actor=request.user)
             except DomainError as exc:
@@ -253,6 +269,10 @@ class DocumentAdminMixin:
                 request, _("%(action)s: %(count)d.") % {"action": action.label, "count": done}, messages.SUCCESS
             )
         return done
+
+    @staticmethod
+    def _shop_names(action, document) -> list[str]:
+        return [str(shop) for shop in Shop.objects.filter(pk__in=action.shops(document)).order_by("code")]
 
     def _may_act(self, request) -> bool:
         return super().has_change_permission(request)
@@ -285,7 +305,7 @@ class DocumentAdminMixin:
         if obj is not None and self._may_act(request):
             info = self.opts.app_label, self.opts.model_name
             for action in self.get_document_actions():
-                if action.available(obj):
+                if action.available(obj) and action.allowed(request.user, obj):
                     url = reverse("admin:{}_{}_do".format(*info), args=[obj.pk, action.name])
                     buttons.append({"url": url, "label": action.label, "confirm": action.confirm or ""})
         context["document_buttons"] = buttons

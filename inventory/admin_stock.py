@@ -36,7 +36,7 @@ from .models import (
     WriteOff,
     WriteOffLine,
 )
-from .selectors import shops_for_user, user_sees_all_shops
+from .selectors import shops_for_user, user_may_see_shops, user_sees_all_shops
 from .services import (
     goods_receipt_cancel,
     goods_receipt_post,
@@ -171,15 +171,44 @@ class WriteOffAdmin(ShopDocumentAdmin):
     inlines = [WriteOffLineInline]
 
 
+def _sender(transfer) -> list[int]:
+    return [transfer.shop_id]
+
+
+def _receiver(transfer) -> list[int]:
+    return [transfer.to_shop_id]
+
+
+def _transfer_side_may_edit(user, transfer) -> bool:
+    """A draft is the sender's to edit; a shipped transfer's received quantities, the receiver's."""
+    if transfer.is_draft:
+        return user_may_see_shops(user, _sender(transfer))
+    if transfer.status == "posted" and not transfer.is_received:
+        return user_may_see_shops(user, _receiver(transfer))
+    return False
+
+
 class TransferLineInline(LineInline):
     model = TransferLine
     fields = ["product", "quantity", "received_quantity"]
 
     def has_change_permission(self, request, obj=None):
+        if obj is not None and not _transfer_side_may_edit(request.user, obj):
+            return False
         # Received quantities are typed after shipping, until the transfer is received.
         if obj is not None and obj.status == "posted" and not obj.is_received:
             return request.user.has_perm("inventory.change_transferline")
         return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if obj is not None and not (obj.is_draft and user_may_see_shops(request.user, _sender(obj))):
+            return False
+        return super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not (obj.is_draft and user_may_see_shops(request.user, _sender(obj))):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == "posted":
@@ -215,9 +244,16 @@ class TransferAdmin(ShopDocumentAdmin):
         return queryset.filter(Q(shop__in=shops) | Q(to_shop__in=shops))
 
     def has_change_permission(self, request, obj=None):
+        if obj is not None and not _transfer_side_may_edit(request.user, obj):
+            return False
         if obj is not None and obj.status == "posted" and not obj.is_received:
             return super(DocumentAdminMixin, self).has_change_permission(request, obj)
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not user_may_see_shops(request.user, _sender(obj)):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -227,13 +263,14 @@ class TransferAdmin(ShopDocumentAdmin):
 
     def get_document_actions(self):
         return [
-            DocumentAction("post", gettext_lazy("Ship"), transfer_ship),
+            DocumentAction("post", gettext_lazy("Ship"), transfer_ship, shops=_sender),
             DocumentAction(
                 "receive",
                 gettext_lazy("Receive"),
                 transfer_receive,
                 when=("posted",),
                 extra=lambda d: not d.is_received,
+                shops=_receiver,
             ),
             DocumentAction(
                 "cancel",
@@ -241,6 +278,7 @@ class TransferAdmin(ShopDocumentAdmin):
                 transfer_cancel,
                 when=("posted",),
                 confirm=gettext_lazy("Cancel this document? Its effect will be reversed."),
+                shops=_sender,
             ),
         ]
 

@@ -124,6 +124,20 @@ def user_sees_all_shops(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_active and (user.is_superuser or user.has_perm("inventory.view_all_shops")))
 
 
+def user_may_see_shops(user, shop_ids) -> bool:
+    """May `user` see (or act for) every one of `shop_ids`? The one shop check of every face.
+
+    All shops, not any one: a report over shops 01-04 is not for the manager of 01-02, and
+    each side of a transfer is its own shop's work. Nothing named is for all-shops users only.
+    """
+    if user_sees_all_shops(user):
+        return True
+    wanted = {int(s) for s in shop_ids or () if s is not None}
+    if not wanted or not user.is_authenticated:
+        return False
+    return Shop.objects.filter(pk__in=wanted, managers=user).count() == len(wanted)
+
+
 def shops_for_user(*, user) -> QuerySet[Shop]:
     """The shops whose data `user` may see: all of them, or those they manage."""
     if user_sees_all_shops(user):

@@ -91,7 +91,10 @@ class Shop(models.Model):
         verbose_name = _("shop")
         verbose_name_plural = _("shops")
         ordering = ["code"]
-        permissions = [("view_all_shops", _("Can see the data of every shop"))]
+        permissions = [
+            ("view_all_shops", _("Can see the data of every shop")),
+            ("change_shop_controls", _("Can change a shop's trading controls (active, negative stock, zones)")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -311,7 +311,7 @@ def transfer_receive(*, document_id: int, actor, received_date: datetime.date | 
     ensure_posted(document)
     if document.is_received:
         raise DomainError(_("%(doc)s has already been received.") % {"doc": document.number})
-    received_date = received_date or timezone.localdate()
+    received_date = received_date or shop_local_date(shop=document.to_shop, at=timezone.now())
     if received_date < document.business_date:
         raise DomainError(_("A transfer cannot be received before it was shipped."))
     ensure_period_open(shop_ids=[document.to_shop_id], business_date=received_date)

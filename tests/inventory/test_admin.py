@@ -282,6 +282,57 @@ def test_shop_manager_cannot_reassign_managers_or_add_shops(client, shop_manager
     assert "managers" not in page.context["adminform"].form.fields
 
 
+def _shop_form(shop, **changes):
+    data = {
+        "code": shop.code,
+        "name": shop.name,
+        "format": shop.format,
+        "city": shop.city,
+        "address": shop.address,
+        "time_zone": str(shop.time_zone),
+        "opening_hours": shop.opening_hours,
+        "price_zone": shop.price_zone_id,
+        "is_active": "on" if shop.is_active else "",
+        "negative_stock_allowed": "on" if shop.negative_stock_allowed else "",
+        "managers": [m.pk for m in shop.managers.all()],
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v not in ("", None)}
+
+
+def test_a_shops_trading_controls_are_the_owners(client, shop_manager, owner, chain):
+    """A manager edits the address; active, negative stock, price zone and time zone stay as the owner set them."""
+    north = chain["shops"][0]
+    north.managers.add(shop_manager)
+    other_zone = PriceZoneFactory(code="Z2")
+    client.force_login(shop_manager)
+    url = reverse("admin:inventory_shop_change", args=[north.pk])
+    page = client.get(url)
+    for control in ("is_active", "negative_stock_allowed", "price_zone", "time_zone"):
+        assert control not in page.context["adminform"].form.fields, control
+    forged = _shop_form(
+        north,
+        address="New street 1",
+        is_active="",
+        negative_stock_allowed="on",
+        price_zone=other_zone.pk,
+        time_zone="Asia/Omsk",
+    )
+    assert client.post(url, forged).status_code == 302
+    north.refresh_from_db()
+    assert north.address == "New street 1"
+    assert (north.is_active, north.negative_stock_allowed, north.price_zone_id, str(north.time_zone)) == (
+        True,
+        False,
+        chain["zone"].pk,
+        "Asia/Almaty",
+    )
+    client.force_login(owner)
+    assert client.post(url, _shop_form(north, negative_stock_allowed="on", price_zone=other_zone.pk)).status_code == 302
+    north.refresh_from_db()
+    assert north.negative_stock_allowed and north.price_zone_id == other_zone.pk
+
+
 @pytest.mark.parametrize("role_user", ["owner", "accountant"])
 def test_owner_and_accountant_see_every_shop(client, request, role_user, chain):
     client.force_login(request.getfixturevalue(role_user))

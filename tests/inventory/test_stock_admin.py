@@ -386,3 +386,73 @@ def test_a_shop_manager_sends_a_transfer_to_another_shop_but_not_from_it(client,
     )
     assert response.status_code == 200 and "shop" in response.context["adminform"].form.errors
     assert Transfer.objects.count() == 1
+
+
+def test_each_side_of_a_transfer_works_only_its_own_steps(client, world):
+    """North ships and cancels; South types what arrived and receives. Neither does the other's step."""
+    from inventory.roles import SHOP_MANAGER
+    from tests.factories import UserFactory
+
+    sender, receiver = (
+        UserFactory(username="north", role=SHOP_MANAGER),
+        UserFactory(username="south", role=SHOP_MANAGER),
+    )
+    world["north"].managers.add(sender)
+    world["south"].managers.add(receiver)
+    client.force_login(world["user"])
+    receipt = stock_document(
+        GoodsReceipt,
+        shop=world["north"],
+        supplier=world["supplier"],
+        lines=[{"product": world["milk"], "quantity": D("10"), "price_amount": D("10")}],
+    )
+    do(client, GoodsReceipt, receipt.pk, "post")
+    transfer = stock_document(
+        Transfer, shop=world["north"], to_shop=world["south"], lines=[{"product": world["milk"], "quantity": D("4")}]
+    )
+    line = transfer.lines.get()
+    page = reverse("admin:inventory_transfer_change", args=[transfer.pk])
+
+    def received_quantity(quantity):
+        return client.post(
+            page,
+            {
+                "lines-TOTAL_FORMS": "1",
+                "lines-INITIAL_FORMS": "1",
+                "lines-MIN_NUM_FORMS": "0",
+                "lines-MAX_NUM_FORMS": "1000",
+                "lines-0-id": line.pk,
+                "lines-0-document": transfer.pk,
+                "lines-0-received_quantity": quantity,
+            },
+        )
+
+    # The receiver sees the sender's draft but neither ships it nor edits it.
+    client.force_login(receiver)
+    assert "/do/post/" not in client.get(page).content.decode()
+    answer = do(client, Transfer, transfer.pk, "post").content.decode()
+    assert "is for the people of 01" in answer
+    transfer.refresh_from_db()
+    assert transfer.is_draft
+    # The sender ships it, then may neither type received quantities nor receive it (as a total loss).
+    client.force_login(sender)
+    do(client, Transfer, transfer.pk, "post")
+    transfer.refresh_from_db()
+    assert transfer.status == "posted"
+    assert "/do/receive/" not in client.get(page).content.decode()
+    assert received_quantity("0").status_code == 403
+    do(client, Transfer, transfer.pk, "receive")
+    transfer.refresh_from_db()
+    line.refresh_from_db()
+    assert not transfer.is_received and line.received_quantity is None
+    # The receiver may not cancel the shipment, but types what arrived and receives it.
+    client.force_login(receiver)
+    assert "/do/cancel/" not in client.get(page).content.decode()
+    do(client, Transfer, transfer.pk, "cancel")
+    transfer.refresh_from_db()
+    assert transfer.status == "posted"
+    assert received_quantity("3").status_code == 302
+    do(client, Transfer, transfer.pk, "receive")
+    transfer.refresh_from_db()
+    assert transfer.is_received
+    assert StockBalance.objects.get(shop=world["south"], product=world["milk"]).quantity == D("3")
