@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..models.catalog import Product
 from ..money import round_money
+from ..selectors import shop_local_date
 from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_subquery, posting_create
 from .ledger import Movement, balances_for_update, stock_reverse, stock_write
 
