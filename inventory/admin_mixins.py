@@ -126,13 +126,15 @@ class DocumentAction:
             confirm,
             extra,
         )
-        self.shops = shops or (lambda document: document.shop_ids())
+        # Documents of no shop (a zone's price change) are guarded by the permission alone.
+        self.shops = shops or (lambda document: document.shop_ids() if hasattr(document, "shop_ids") else None)
 
     def available(self, document) -> bool:
         return document.status in self.when and (self.extra is None or self.extra(document))
 
     def allowed(self, user, document) -> bool:
-        return user_may_see_shops(user, self.shops(document))
+        shops = self.shops(document)
+        return shops is None or user_may_see_shops(user, shops)
 
 
 class DocumentAdminMixin:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import DocumentStatus
+from ..db_guards import posting_marker
 
 
 class DocumentCounter(models.Model):
@@ -116,10 +117,12 @@ class Document(models.Model):
         self.status = DocumentStatus.POSTED
         self.posted_at = timezone.now()
         self.posted_by = actor
-        self.save(update_fields=["status", "posted_at", "posted_by"])
+        with posting_marker():
+            self.save(update_fields=["status", "posted_at", "posted_by"])
 
     def mark_cancelled(self, *, actor) -> None:
         self.status = DocumentStatus.CANCELLED
         self.cancelled_at = timezone.now()
         self.cancelled_by = actor
-        self.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+        with posting_marker():
+            self.save(update_fields=["status", "cancelled_at", "cancelled_by"])

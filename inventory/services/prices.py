@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..choices import DocumentStatus
+from ..db_guards import posting_marker
 from ..exceptions import DocumentEmpty, DocumentNotPosted, DomainError
 from ..models import Price, PriceChange, PriceChangeLine, PriceZone
 from ..money import round_money
@@ -66,7 +67,8 @@ def price_change_cancel(*, document_id: int, actor) -> PriceChange:
             _("%(doc)s is %(status)s: only a posted document can be cancelled.")
             % {"doc": document.number, "status": document.get_status_display()}
         )
-    Price.objects.filter(price_change=document).update(is_active=False)
+    with posting_marker():
+        Price.objects.filter(price_change=document).update(is_active=False)
     document.mark_cancelled(actor=actor)
     return document
 

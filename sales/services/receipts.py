@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from inventory.bulk import rows_insert
 from inventory.choices import PostingAction, StockMovementKind
+from inventory.db_guards import posting_marker
 from inventory.models import Posting, Product, StockLedgerEntry
 from inventory.money import round_money
 from inventory.selectors import prices_in_force, products_by_codes, shop_local_date
@@ -430,7 +431,8 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
     posting_of = {r.pk: p for r, p in zip(receipts, posting_ids, strict=True)}
     provisional = _post_stock(shop, receipts, posting_of, lines)
     if provisional:
-        Receipt.objects.filter(pk__any=provisional).update(negative_stock=True)
+        with posting_marker():
+            Receipt.objects.filter(pk__any=provisional).update(negative_stock=True)
     for receipt in receipts:
         receipt.negative_stock = receipt.pk in provisional
 
