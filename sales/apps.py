@@ -6,3 +6,10 @@ class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from inventory.services.checks import document_check_register
+
+        from .selectors import receipt_ledger_differences
+
+        document_check_register(receipt_ledger_differences)

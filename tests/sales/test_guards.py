@@ -118,3 +118,37 @@ def test_truncate_of_posted_tables_is_refused(till_world):
             cursor.execute("SET LOCAL retail.allow_truncate = off")
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
     assert StockLedgerEntry.objects.exists() and Receipt.objects.exists()
+
+
+def test_check_ledgers_finds_documents_that_differ_from_their_rows(till_world, capsys):
+    """What a buggy service could leave behind (simulated under the marker): each is printed, and it exits 1."""
+    from django.core.management import CommandError, call_command
+
+    from inventory.db_guards import posting_marker
+    from inventory.models import LedgerCheckRun
+
+    cancelled = posted_receipt(till_world)
+    never_posted = stock_document(
+        GoodsReceipt,
+        shop=till_world["shop"],
+        supplier=SupplierFactory(),
+        lines=[{"product": till_world["milk"], "quantity": D("1"), "price_amount": D("1")}],
+    )
+    assert till_world["client"].post(UPLOAD, sale(1), format="json").status_code == 201
+    call_command("check_ledgers")
+    assert "0 differences" in capsys.readouterr().out
+    receipt = Receipt.objects.get()
+    with posting_marker():
+        GoodsReceipt.objects.filter(pk=cancelled.pk).update(status="cancelled")  # no reversals written
+        GoodsReceipt.objects.filter(pk=never_posted.pk).update(status="posted")  # no posting, no rows
+        ReceiptLine.objects.create(
+            receipt=receipt, line_no=2, product=till_world["milk"], quantity=1, price_amount=1, amount=1
+        )
+    with pytest.raises(CommandError):
+        call_command("check_ledgers")
+    out = capsys.readouterr().out
+    assert f"goods_receipt {cancelled.number} (id {cancelled.pk}): cancelled but its row is not reversed" in out
+    assert f"goods_receipt {never_posted.number} (id {never_posted.pk}): posted without a posting" in out
+    assert f"goods_receipt {never_posted.number} (id {never_posted.pk}): a line without its stock row" in out
+    assert f"receipt T7-1/1 (id {receipt.pk}): a line without its stock row" in out
+    assert LedgerCheckRun.objects.order_by("-pk").first().differences == 4
