@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -216,7 +217,17 @@ class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         "price_differs",
         "shift",
     ]
-    list_filter = ["kind", "negative_stock", "price_differs", "business_date", "shop", "till", ShiftFilter]
+    list_filter = [
+        "kind",
+        "negative_stock",
+        "price_differs",
+        "period_closed",
+        "arrived_late",
+        "business_date",
+        "shop",
+        "till",
+        ShiftFilter,
+    ]
     list_select_related = ["shop", "till__shop", "shift__till"]
     search_fields = ["client_uuid", "fiscal_sign", "card_number"]
     date_hierarchy = "business_date"
@@ -226,7 +237,8 @@ class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
 
 @admin.register(FlaggedReceipt)
 class FlaggedReceiptAdmin(ReceiptAdmin):
-    """One list of what the owner should look at: negative stock, price differences, conflicting uploads."""
+    """One list of what the owner should look at: negative stock, price differences, conflicting uploads,
+    receipts dated in a closed period (posted on the first open day) and receipts that arrived late."""
 
     list_display = ["till_time", "shop", "till", "sequence", "kind", "total_amount", "flags"]
 
@@ -243,6 +255,18 @@ class FlaggedReceiptAdmin(ReceiptAdmin):
             reasons.append(_("price differs from ours"))
         if receipt.has_conflict:
             reasons.append(_("conflicting upload"))
+        if receipt.period_closed:
+            reasons.append(
+                _("dated %(till)s in a closed period, posted on %(day)s")
+                % {
+                    "till": formats.date_format(
+                        timezone.localtime(receipt.till_time, receipt.shop.time_zone), "SHORT_DATE_FORMAT"
+                    ),
+                    "day": formats.date_format(receipt.business_date, "SHORT_DATE_FORMAT"),
+                }
+            )
+        if receipt.arrived_late:
+            reasons.append(_("arrived late"))
         return "; ".join(reasons)
 
 

@@ -188,6 +188,14 @@ class Receipt(models.Model):
     payload_hash = models.CharField(max_length=64, editable=False)
     negative_stock = models.BooleanField(_("sold from negative stock"), default=False)
     price_differs = models.BooleanField(_("price differs from ours"), default=False)
+    period_closed = models.BooleanField(
+        _("dated in a closed period"),
+        default=False,
+        help_text=_("Its till time lies in a closed period: it was posted on the first open day."),
+    )
+    arrived_late = models.BooleanField(
+        _("arrived late"), default=False, help_text=_("Uploaded long after its till time (RECEIPT_LATE_AFTER_DAYS).")
+    )
 
     class Meta:
         verbose_name = _("receipt")
@@ -273,6 +281,8 @@ class FlaggedReceiptManager(models.Manager):
             .filter(
                 Q(negative_stock=True)
                 | Q(price_differs=True)
+                | Q(period_closed=True)
+                | Q(arrived_late=True)
                 | models.Exists(ReceiptConflict.objects.filter(receipt=models.OuterRef("pk")))
             )
         )

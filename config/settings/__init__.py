@@ -192,6 +192,11 @@ CURRENCY_CODE = env("CURRENCY_CODE", default="KZT")
 CURRENCY_SYMBOL = env("CURRENCY_SYMBOL", default="₸")
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="KZ")
 
+# Receipts and time. A receipt whose till time is further ahead of the server's clock than this
+# is refused (the till's clock is wrong); one older than RECEIPT_LATE_AFTER_DAYS is flagged.
+RECEIPT_CLOCK_TOLERANCE_SECONDS = env.int("RECEIPT_CLOCK_TOLERANCE_SECONDS", default=24 * 3600)
+RECEIPT_LATE_AFTER_DAYS = env.int("RECEIPT_LATE_AFTER_DAYS", default=30)
+
 # Barcodes. Codes starting with one of these prefixes are in-house codes: accepted
 # without an EAN/UPC check digit.
 INTERNAL_BARCODE_PREFIXES = env.list("INTERNAL_BARCODE_PREFIXES", default=["99"])

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Greatest
@@ -32,6 +33,7 @@ from inventory.models import Posting, Product, StockLedgerEntry
 from inventory.money import round_money
 from inventory.selectors import prices_in_force, products_by_codes, shop_local_date
 from inventory.services import Movement, stock_write
+from inventory.services.common import period_lock_date
 from inventory.services.ledger import balances_for_update
 
 from ..models import Receipt, ReceiptConflict, ReceiptKind, ReceiptLine, ReceiptPayment, Shift, Till, TillGap
@@ -67,7 +69,10 @@ class _Item:
     data: ReceiptIn
     digest: str
     # filled while checking
-    business_date: datetime.date | None = None
+    business_date: datetime.date | None = None  # the day it posts: its own, or the first open day
+    till_date: datetime.date | None = None  # the shop's day at the till's time (prices of that day)
+    period_closed: bool = False
+    arrived_late: bool = False
     lines: list = field(default_factory=list)  # (product_id, quantity, LineIn, original ReceiptLine | None)
     original: Receipt | None = None
 
@@ -203,11 +208,31 @@ def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Ite
     known_ids = set(_product_ids(ids)) if ids else set()
     originals, original_lines, returned = _originals_locked(shop, items)
 
+    now = timezone.now()
+    ahead_limit = now + datetime.timedelta(seconds=settings.RECEIPT_CLOCK_TOLERANCE_SECONDS)
+    late_limit = now - datetime.timedelta(days=settings.RECEIPT_LATE_AFTER_DAYS)
+    lock = period_lock_date(shop_ids=[shop.pk])
     good = []
     for item in items:
         errors: dict[str, list[str]] = {}
         data = item.data
-        item.business_date = shop_local_date(shop=shop, at=data.till_time)
+        if data.till_time > ahead_limit:
+            errors["till_time"] = [
+                _(
+                    "The till's clock is ahead: it says %(till)s while the server's time is %(server)s "
+                    "(more than %(hours)s h ahead). Set the till's clock, then send the receipt again."
+                )
+                % {
+                    "till": data.till_time.isoformat(),
+                    "server": now.astimezone(data.till_time.tzinfo).isoformat(timespec="seconds"),
+                    "hours": settings.RECEIPT_CLOCK_TOLERANCE_SECONDS // 3600,
+                }
+            ]
+        item.till_date = item.business_date = shop_local_date(shop=shop, at=data.till_time)
+        if lock is not None and item.till_date <= lock:
+            # The sale happened: it posts on the first open day, keeps its till time, and is flagged.
+            item.business_date, item.period_closed = lock + datetime.timedelta(days=1), True
+        item.arrived_late = data.till_time < late_limit
         if data.kind == ReceiptKind.RETURN:
             if data.original_uuid is None:
                 if not till.returns_without_receipt:
@@ -342,6 +367,8 @@ RECEIPT_COLUMNS = [
     "payload_hash",
     "negative_stock",
     "price_differs",
+    "period_closed",
+    "arrived_late",
 ]
 LINE_COLUMNS = [
     "receipt_id",
@@ -381,9 +408,10 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
             fiscal_number=i.data.fiscal_number,
             payload_hash=i.digest,
             negative_stock=False,
+            period_closed=i.period_closed,
+            arrived_late=i.arrived_late,
             price_differs=any(
-                ours.get((i.business_date, product_id)) not in (None, line.price)
-                for product_id, _q, line, _o in i.lines
+                ours.get((i.till_date, product_id)) not in (None, line.price) for product_id, _q, line, _o in i.lines
             ),
         )
         for i in items
@@ -405,7 +433,7 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
             line.price,
             line.discount,
             line.amount,
-            ours.get((item.business_date, product_id)),
+            ours.get((item.till_date, product_id)),
             original_line.pk if original_line is not None else None,
         )
         for item, receipt in zip(items, receipts, strict=True)
@@ -452,7 +480,7 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
 def _our_prices(shop, items) -> dict[tuple[datetime.date, int], Decimal]:
     by_day: dict[datetime.date, set[int]] = defaultdict(set)
     for item in items:
-        by_day[item.business_date].update(product_id for product_id, *_rest in item.lines)
+        by_day[item.till_date].update(product_id for product_id, *_rest in item.lines)
     return {
         (day, product_id): price
         for day, products in by_day.items()

@@ -152,3 +152,29 @@ def test_check_ledgers_finds_documents_that_differ_from_their_rows(till_world, c
     assert f"goods_receipt {never_posted.number} (id {never_posted.pk}): a line without its stock row" in out
     assert f"receipt T7-1/1 (id {receipt.pk}): a line without its stock row" in out
     assert LedgerCheckRun.objects.order_by("-pk").first().differences == 4
+
+
+def test_every_guarded_table_still_has_its_triggers(db):
+    """On SQLite a migration that rebuilds a table (AddField, AlterField) drops its triggers: install them after."""
+    from inventory.models import GoodsReceiptLine, Posting, Transfer
+
+    tables = [
+        StockLedgerEntry,
+        Posting,
+        GoodsReceipt,
+        GoodsReceiptLine,
+        Transfer,
+        PriceChange,
+        Price,
+        Receipt,
+        ReceiptLine,
+        ReceiptPayment,
+        Shift,
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+        guarded = {row[0] for row in cursor.fetchall()}
+    assert [m._meta.db_table for m in tables if m._meta.db_table not in guarded] == []

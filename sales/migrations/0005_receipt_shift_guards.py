@@ -15,6 +15,6 @@ def install(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sales", "0003_shift_business_date"), ("inventory", "0008_posting_marker_guards")]
+    dependencies = [("sales", "0004_receipt_time_flags"), ("inventory", "0008_posting_marker_guards")]
 
     operations = [migrations.RunPython(install, migrations.RunPython.noop)]
