@@ -1,0 +1,102 @@
+"""Running figures that a mutation left unnoticed: each assertion here fails if its line is broken."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from inventory.models import GoodsReceipt, Transfer
+from inventory.services import goods_receipt_post, transfer_receive, transfer_ship
+from sales.models import Shift
+from tests.factories import ShopFactory, SupplierFactory, UserFactory, stock_document
+from tests.sales.conftest import sales_receipt_body as receipt_body
+from tests.sales.test_batches_returns import BATCH, MILK
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def discounted(sequence, quantity, discount):
+    amount = D(quantity) * D("450.00") - D(discount)
+    return receipt_body(
+        sequence=sequence,
+        lines=[{"barcode": MILK, "quantity": quantity, "price": "450.00", "discount": discount, "amount": str(amount)}],
+        payments=[{"type": "card", "amount": str(amount)}],
+    )
+
+
+def test_the_shift_counts_discounts_as_receipts_arrive_and_the_z_report_agrees(till_world):
+    client = till_world["client"]
+    body = {"receipts": [discounted(1, "2", "50.00"), discounted(2, "1", "25.50")]}
+    assert client.post(BATCH, body, format="json").json()["created"] == 2
+    shift = Shift.objects.get()
+    assert (shift.receipts_count, shift.sales_amount, shift.discount_amount) == (2, D("1274.50"), D("75.50"))
+    client.post(f"/api/v1/till/shifts/{shift.pk}/close/", {"counted_cash": "5000.00"}, format="json")
+    shift.refresh_from_db()
+    assert (shift.z_report["discount_amount"], shift.z_report["sales_amount"]) == ("75.50", "1274.50")
+
+
+def test_receiving_a_transfer_records_who_and_when(till_world, clock):
+    sender, receiver = till_world["shop"], ShopFactory(code="08", price_zone=till_world["shop"].price_zone)
+    goods = stock_document(
+        GoodsReceipt,
+        shop=sender,
+        supplier=SupplierFactory(),
+        business_date=datetime.date(2026, 11, 1),
+        lines=[{"product": till_world["milk"], "quantity": D("5"), "price_amount": D("300")}],
+    )
+    goods_receipt_post(document_id=goods.pk, actor=None)
+    transfer = stock_document(
+        Transfer,
+        shop=sender,
+        to_shop=receiver,
+        business_date=datetime.date(2026, 11, 20),
+        lines=[{"product": till_world["milk"], "quantity": D("2")}],
+    )
+    clerk = UserFactory(username="clerk")
+    transfer_ship(document_id=transfer.pk, actor=None)
+    transfer_receive(document_id=transfer.pk, actor=clerk)
+    transfer.refresh_from_db()
+    assert transfer.received_by == clerk
+    assert transfer.received_date == datetime.date(2026, 11, 25)  # the receiving shop's today
+    assert transfer.received_at is not None
+
+
+def test_a_return_after_re_costing_comes_back_at_the_corrected_cost(till_world):
+    """Sold short at a provisional cost; a back-dated receipt re-costs the sale; the return takes the corrected cost."""
+    from inventory.models import StockBalance, StockLedgerEntry
+    from inventory.services.recost import stock_recost_pending
+    from tests.sales.test_batches_returns import UPLOAD, milk_line, sale
+
+    client = till_world["client"]
+    original = sale(1, quantity="2")
+    assert client.post(UPLOAD, original, format="json").status_code == 201
+    sold = StockLedgerEntry.objects.get(source_type="receipt")
+    assert sold.cost_provisional
+    # Goods that arrived the day before the sale, entered late at 300 each.
+    goods = stock_document(
+        GoodsReceipt,
+        shop=till_world["shop"],
+        supplier=SupplierFactory(),
+        business_date=datetime.date(2026, 11, 24),
+        lines=[{"product": till_world["milk"], "quantity": D("10"), "price_amount": D("300")}],
+    )
+    goods_receipt_post(document_id=goods.pk, actor=None)
+    stock_recost_pending()
+    adjustment = StockLedgerEntry.objects.get(adjusts=sold)
+    assert sold.cost_amount + adjustment.cost_amount == D("-600.00")
+    balance = StockBalance.objects.get(shop=till_world["shop"], product=till_world["milk"])
+    assert (balance.quantity, balance.cost_amount, balance.last_unit_cost) == (D("8.000"), D("2400.00"), D("300.0000"))
+    refund = receipt_body(
+        sequence=2,
+        kind="return",
+        till_time="2026-11-25T16:40:00+05:00",
+        original_uuid=original["uuid"],
+        lines=[milk_line(original_line_no=1)],
+        payments=[{"type": "cash", "amount": "450.00"}],
+    )
+    assert client.post(UPLOAD, refund, format="json").status_code == 201
+    back = StockLedgerEntry.objects.get(source_type="receipt", quantity__gt=0)
+    assert back.cost_amount == D("300.00")
+    balance.refresh_from_db()
+    assert (balance.quantity, balance.cost_amount) == (D("9.000"), D("2700.00"))
