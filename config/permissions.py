@@ -12,3 +12,17 @@ class StaffViewPermission(permissions.BasePermission):
             return False
         model = view.get_queryset().model
         return user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+
+
+class SchemaReaderPermission(permissions.BasePermission):
+    """The OpenAPI schema and its pages: everyone when API_SCHEMA_PUBLIC, else signed-in staff and tills."""
+
+    def has_permission(self, request, view):
+        from django.conf import settings
+
+        if settings.API_SCHEMA_PUBLIC:
+            return True
+        user = request.user
+        if getattr(user, "till", None) is not None:
+            return True
+        return bool(user and user.is_authenticated and user.is_staff)
