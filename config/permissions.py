@@ -1,5 +1,6 @@
 """The API's default permission. Loaded by DRF's settings: it must not import rest_framework.views."""
 
+from django.conf import settings
 from rest_framework import permissions
 
 
@@ -18,8 +19,6 @@ class SchemaReaderPermission(permissions.BasePermission):
     """The OpenAPI schema and its pages: everyone when API_SCHEMA_PUBLIC, else signed-in staff and tills."""
 
     def has_permission(self, request, view):
-        from django.conf import settings
-
         if settings.API_SCHEMA_PUBLIC:
             return True
         user = request.user
