@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,13 +22,13 @@ MANAGE_ALL = "accounts.manage_all_apitokens"
 
 class IssueTokenForm(forms.Form):
     name = forms.CharField(
-        label=gettext_lazy("name"),
+        label=capfirst(gettext_lazy("name")),
         max_length=100,
         validators=ApiToken._meta.get_field("name").validators,
         help_text=ApiToken._meta.get_field("name").help_text,
     )
     user = forms.ModelChoiceField(
-        label=gettext_lazy("user"),
+        label=capfirst(gettext_lazy("user")),
         queryset=get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username"),
         help_text=gettext_lazy("The token acts as this user, with their permissions and shops."),
     )
