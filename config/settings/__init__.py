@@ -133,6 +133,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 _lockout_minutes = env.int("LOGIN_LOCKOUT_MINUTES", default=60)
 AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes else None
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 # Proxies in front of the app that append to X-Forwarded-For (nginx: 1). 0: the connecting address
