@@ -163,6 +163,10 @@ def start_server():
         "DJANGO_TESTING": "0",
         "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on the loopback, no TLS proxy: no redirect to HTTPS; raw throughput: no throttle.
+        "SECURE_SSL_REDIRECT": "0",
+        "API_THROTTLE_TILL": "off",
+        "API_THROTTLE_USER": "off",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config.api_docs import RedocView, SchemaView, SwaggerView
 
 admin.site.site_header = _("Retail back office")
 admin.site.site_title = _("Retail back office")
@@ -14,9 +15,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("sales.api.urls")),
     path("api/v1/", include("inventory.api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-swagger"),
-    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/schema/swagger/", SwaggerView.as_view(url_name="api-schema"), name="api-swagger"),
+    path("api/schema/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -31,9 +31,13 @@ STOCK_DOCUMENT_MODELS = [
     "stocktakeline",
 ]
 
+# Personal API tokens: everyone issues and revokes their own (the admin shows each person only
+# theirs); the owner, by `manage_all_apitokens`, those of every user.
+OWN_API_TOKENS = ("accounts", "apitoken", ("view", "add", "change"))
+
 # (app_label, model or "*", actions) — an action is a codename prefix ("view") or a full codename.
 RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    OWNER: [("*", "*", ("*",))],
+    OWNER: [("*", "*", ("*",))],  # users, API tokens of all, unlocking logins (Axes) included
     ACCOUNTANT: [
         *[(app, "*", ("view",)) for app in OUR_APPS],
         ("inventory", "shop", ("view_all_shops",)),
@@ -45,6 +49,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "periodlock", ALL),
         ("reports", "*", ALL),
         ("django_celery_results", "*", ("view",)),
+        OWN_API_TOKENS,
     ],
     SHOP_MANAGER: [
         ("inventory", "shop", ("view", "change")),
@@ -70,6 +75,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("sales", "receiptconflict", ("view",)),
         ("sales", "flaggedreceipt", ("view",)),
         ("sales", "tillgap", ("view",)),
+        OWN_API_TOKENS,
     ],
     # Cashiers work at tills, which use their own tokens; in the back office they have nothing yet.
     CASHIER: [],

@@ -5,6 +5,7 @@ root (the demo writes one). See README.md, "Configuration", for every variable.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,12 +45,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "django_celery_beat",
     "django_celery_results",
     "simple_history",
     "treebeard",
     "phonenumber_field",
     # Our apps, in dependency order (see shared DESIGN.md, "Layers").
+    "accounts",
     "inventory",
     "cash",
     "loyalty",
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,6 +109,9 @@ else:
     if TESTING:
         # Posted tables refuse TRUNCATE (inventory/db_guards.py); the test runner's flush needs it.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c retail.allow_truncate=on"
+    # A kept connection is pinged before a request uses it: after a PostgreSQL restart (or an idle
+    # backend terminated) the request reconnects instead of answering 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -113,6 +122,29 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Logins: django-axes checks every password login (the admin's) first and locks out a username
+# from one address after LOGIN_FAILURE_LIMIT wrong passwords in a row, for LOGIN_LOCKOUT_MINUTES
+# (0: until an owner deletes the attempt under Admin › Axes › Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+_lockout_minutes = env.int("LOGIN_LOCKOUT_MINUTES", default=60)
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes else None
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts are still logged
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Proxies in front of the app that append to X-Forwarded-For (nginx: 1). 0: the connecting address
+# is the client's. Used by the login lockout and the API's anonymous throttle.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+
+# Staff sessions last hours, not weeks: a working day by default (seconds).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 
 # Internationalisation: English, Russian, Kazakh.
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
@@ -144,7 +176,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a TLS proxy, name the header it sets (and overwrites) to tell Django the request came by
+# HTTPS: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto. Trusted only when set: a client could send it.
+_proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 
 # Celery: without REDIS_URL tasks run eagerly in-process (the demo, most tests).
 REDIS_URL = env("REDIS_URL", default="")
@@ -163,16 +203,32 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+
+def _throttle_rate(name: str, default: str) -> str | None:
+    """A rate such as "1000/min" from the environment; "off" for none. The test suite runs unthrottled
+    unless a test sets a rate (tests that prove the 429 do)."""
+    rate = env(name, default="" if TESTING else default)
+    return None if rate in ("", "off") else rate
+
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Back-office endpoints: staff by session (the admin's login) or HTTP Basic. A till's token is
-    # recognised everywhere, so a till on a back-office endpoint gets 403, not a login prompt.
+    # Back-office endpoints: staff by session (the admin's login) or a personal API token. A till's
+    # token is recognised everywhere, so a till on a back-office endpoint gets 403, not a login prompt.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "accounts.authentication.PersonalTokenAuthentication",
         "sales.api.authentication.TillTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.StaffViewPermission"],
+    # Per till token, per user, and per address for anonymous calls: 429 with Retry-After beyond.
+    # A till catching up offline sends hundreds of requests a minute: its default allows that.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "till": _throttle_rate("API_THROTTLE_TILL", "1000/min"),
+        "user": _throttle_rate("API_THROTTLE_USER", "300/min"),
+        "anon": _throttle_rate("API_THROTTLE_ANON", "60/min"),
+    },
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
@@ -182,7 +238,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Till and back-office API of the retail chain back office.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+# The schema and its pages: open to everyone, or (the default in production) only to signed-in
+# staff and till tokens.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=DEBUG)
 
 # Business settings.
 COMPANY_NAME = env("COMPANY_NAME", default="Demo Retail Chain")

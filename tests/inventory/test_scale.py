@@ -52,9 +52,11 @@ def test_export_of_20000_products_has_every_row(client, big_chain):
     assert sum(1 for _ in sheet.iter_rows(min_row=2)) == 20000
 
 
-def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys):
+def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys, settings):
     from inventory.services.checks import stock_ledger_differences
     from sales.models import Receipt, Shift
+
+    settings.DEBUG = True  # as in the demo: the demo users get their known passwords
 
     call_command("seed_demo", products=300, shops=5, suppliers=7, days=4)
     assert Receipt.objects.count() == 5 * 4 * 25 and Shift.objects.filter(closed_at__isnull=True).count() == 0

@@ -148,7 +148,7 @@ def test_tokens_are_stored_hashed_and_the_command_issues_one(till_world, capsys)
 
 def test_a_till_token_opens_no_back_office_door(till_world):
     assert till_world["client"].get(reverse("admin:index")).status_code == 302  # to the login page
-    # The OpenAPI document is public on purpose: integrators write tills against it.
+    # A till reads the OpenAPI document (also where it is not public): integrators write tills against it.
     assert till_world["client"].get(reverse("api-schema")).status_code == 200
 
 

@@ -5,6 +5,7 @@ Idempotent: a second run adds nothing. Each app seeds its own data through its s
 
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -76,22 +77,36 @@ class Command(BaseCommand):
         manager = users["manager"]
         if not manager.managed_shops.exists():
             manager.managed_shops.set(Shop.objects.order_by("code")[:2])
-        self.stdout.write("Demo logins (username / password):")
-        for username, password, role, _superuser in DEMO_USERS:
-            self.stdout.write(f"  {username} / {password}  ({role or 'superuser'})")
-
-    @transaction.atomic
-    def _users(self):
-        User = get_user_model()
-        users = {}
-        for username, password, role, superuser in DEMO_USERS:
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "is_superuser": superuser}
+        if settings.DEBUG:
+            self.stdout.write("Demo logins (username / password):")
+            for username, password, role, _superuser in DEMO_USERS:
+                self.stdout.write(f"  {username} / {password}  ({role or 'superuser'})")
+        else:
+            self.stdout.write(
+                "DEBUG is off: the demo users have no password. Set one with `manage.py changepassword <username>`."
             )
-            if created:
+
+    def _users(self):
+        return demo_users_create()
+
+
+@transaction.atomic
+def demo_users_create() -> dict:
+    """The demo users by username. Their well-known passwords are set only with DEBUG on: a server
+    seeded in production must not open to admin / admin."""
+    User = get_user_model()
+    users = {}
+    for username, password, role, superuser in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "is_superuser": superuser}
+        )
+        if created:
+            if settings.DEBUG:
                 user.set_password(password)
-                user.save()
-            if role:
-                user.groups.add(Group.objects.get(name=role))
-            users[username] = user
-        return users
+            else:
+                user.set_unusable_password()
+            user.save()
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    return users
