@@ -133,6 +133,24 @@ def shops_for_user(*, user) -> QuerySet[Shop]:
     return Shop.objects.filter(managers=user)
 
 
+def user_may_see_shops(user, shop_ids) -> bool:
+    """May `user` see data of EVERY shop in `shop_ids`? The one authorisation question for an
+    object that touches several shops (a report, a transfer, an export).
+
+    A user who sees all shops may; anyone else must see each of the shops. An empty list
+    means "no shop list" (a chain-wide report, a list of users): only users who see all
+    shops may see it. One query at most.
+    """
+    if not user.is_active:
+        return False
+    if user_sees_all_shops(user):
+        return True
+    wanted = {int(pk) for pk in shop_ids or ()}
+    if not wanted or not user.is_authenticated:
+        return False
+    return Shop.objects.filter(managers=user, pk__in=wanted).count() == len(wanted)
+
+
 # --- stock ---------------------------------------------------------------------------------------
 
 IN_KINDS = {
