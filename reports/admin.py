@@ -87,7 +87,7 @@ class NewReportForm(forms.Form):
 
 @admin.register(ReportFile)
 class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
-    list_display = ["created_at", "title", "format", "status", "progress", "rows", "created_by", "download"]
+    list_display = ["created_at", "title", "format", "status", "progress", "rows", "created_by", "download", "error"]
     list_filter = ["status", "format", "report"]
     list_select_related = ["created_by"]
     readonly_fields = [
@@ -104,7 +104,7 @@ class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
         "finished_at",
         "download",
     ]
-    exclude = ["file", "shop_ids"]
+    exclude = ["file", "source", "shop_ids"]
     change_list_template = "admin/reports/reportfile/change_list.html"
 
     def has_add_permission(self, request):
