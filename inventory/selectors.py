@@ -124,6 +124,20 @@ def user_sees_all_shops(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_active and (user.is_superuser or user.has_perm("inventory.view_all_shops")))
 
 
+def user_may_see_shops(user, shop_ids) -> bool:
+    """May `user` see (or act for) every one of `shop_ids`? The one shop check of every face.
+
+    All shops, not any one: a report over shops 01-04 is not for the manager of 01-02, and
+    each side of a transfer is its own shop's work. Nothing named is for all-shops users only.
+    """
+    if user_sees_all_shops(user):
+        return True
+    wanted = {int(s) for s in shop_ids or () if s is not None}
+    if not wanted or not user.is_authenticated:
+        return False
+    return Shop.objects.filter(pk__in=wanted, managers=user).count() == len(wanted)
+
+
 def shops_for_user(*, user) -> QuerySet[Shop]:
     """The shops whose data `user` may see: all of them, or those they manage."""
     if user_sees_all_shops(user):
@@ -131,24 +145,6 @@ def shops_for_user(*, user) -> QuerySet[Shop]:
     if not user.is_authenticated:
         return Shop.objects.none()
     return Shop.objects.filter(managers=user)
-
-
-def user_may_see_shops(user, shop_ids) -> bool:
-    """May `user` see data of EVERY shop in `shop_ids`? The one authorisation question for an
-    object that touches several shops (a report, a transfer, an export).
-
-    A user who sees all shops may; anyone else must see each of the shops. An empty list
-    means "no shop list" (a chain-wide report, a list of users): only users who see all
-    shops may see it. One query at most.
-    """
-    if not user.is_active:
-        return False
-    if user_sees_all_shops(user):
-        return True
-    wanted = {int(pk) for pk in shop_ids or ()}
-    if not wanted or not user.is_authenticated:
-        return False
-    return Shop.objects.filter(managers=user, pk__in=wanted).count() == len(wanted)
 
 
 # --- stock ---------------------------------------------------------------------------------------
