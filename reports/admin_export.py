@@ -132,6 +132,10 @@ class ExcelExportMixin:
         return HttpResponseRedirect(reverse("admin:reports_reportfile_changelist"))
 
 
+def _export_title(opts) -> str:
+    return _("%(list)s (list export)") % {"list": str(opts.verbose_name_plural).capitalize()}
+
+
 def _changelist_request(user, path: str, query: str) -> HttpRequest:
     """A GET request for the changelist as `user` made it: the admin rebuilds the same list from it."""
     request = HttpRequest()
@@ -158,7 +162,7 @@ def admin_list_export(params: dict, *, job) -> ReportData:
     queryset = changelist.get_queryset(request)
     fields = model_admin.get_export_fields(request)
     return ReportData(
-        title=str(model._meta.verbose_name_plural),
+        title=_export_title(model._meta),
         columns=model_admin.get_export_columns(request, fields),
         rows=model_admin.export_rows(request, queryset, fields),
         total_rows=changelist.result_count,

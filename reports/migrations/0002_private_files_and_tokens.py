@@ -19,7 +19,13 @@ def fill_tokens(apps, schema_editor):
 
 
 def move_files_to_private_storage(apps, schema_editor):
-    """Files made before this migration sat under MEDIA_ROOT/reports (served in DEBUG): move them."""
+    """Files made before this migration sat under MEDIA_ROOT/reports (served in DEBUG): move them.
+
+    Not while building a test database: the developer's files are not the tests' business
+    (and two test processes would race for them).
+    """
+    if getattr(settings, "TESTING", False):
+        return
     old = os.path.join(settings.MEDIA_ROOT, "reports")
     if not os.path.isdir(old):
         return
@@ -28,7 +34,10 @@ def move_files_to_private_storage(apps, schema_editor):
             source = os.path.join(directory, name)
             target = os.path.join(settings.PRIVATE_MEDIA_ROOT, os.path.relpath(source, settings.MEDIA_ROOT))
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.move(source, target)
+            try:
+                shutil.move(source, target)
+            except FileNotFoundError:  # moved meanwhile by another process
+                continue
     shutil.rmtree(old, ignore_errors=True)
 
 
