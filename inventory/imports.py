@@ -225,12 +225,12 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def check_xlsx_archive(file: IO[bytes]) -> None:
+def check_xlsx_archive(file: IO[bytes]) -> int:
     """Refuse, before openpyxl opens it, a file too big packed or unpacked (a zip bomb).
 
     Limits: IMPORT_MAX_FILE_BYTES (the upload), IMPORT_MAX_UNCOMPRESSED_BYTES (each member
     and all of them together, as declared; zipfile never inflates a member beyond its
-    declared size). Raises ImportFileError; leaves the file at its start.
+    declared size). Returns the unpacked size; raises ImportFileError; leaves the file at its start.
     """
     file.seek(0, 2)
     size = file.tell()
@@ -256,6 +256,7 @@ def check_xlsx_archive(file: IO[bytes]) -> None:
         raise ImportFileError(_("The file is not an Excel workbook (.xlsx).")) from None
     finally:
         file.seek(0)
+    return total
 
 
 def _open_sheet(file: IO[bytes]):
@@ -269,21 +270,33 @@ def _open_sheet(file: IO[bytes]):
     return workbook, workbook.worksheets[0]
 
 
+# Unpacked bytes per data row above which a file is taken as long whatever its sheet declares.
+BACKGROUND_BYTES_PER_ROW = 1000
+
+
 def xlsx_row_count(file: IO[bytes]) -> int:
     """Data rows in the first sheet, for choosing between the request and a background job.
 
     Read from the sheet's dimension when the file has one (cheap); otherwise counted, up to
-    IMPORT_MAX_ROWS + 1. Checks the archive first (raises ImportFileError).
+    IMPORT_BACKGROUND_ROWS + 1. A file whose largest sheet unpacks to the size of a long
+    file counts as long, whatever its dimension says. Checks the archive first (raises ImportFileError).
     """
+    check_xlsx_archive(file)
+    with zipfile.ZipFile(file) as archive:
+        unpacked = max((m.file_size for m in archive.infolist() if m.filename.startswith("xl/worksheets/")), default=0)
+    file.seek(0)
     workbook, sheet = _open_sheet(file)
+    limit = settings.IMPORT_BACKGROUND_ROWS
     try:
-        declared = sheet.max_row if sheet.max_row and sheet.max_row > 1 else None
-        if declared is not None:
-            return declared - 1
-        count = 0
-        for count, _row in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), start=1):
-            if count > settings.IMPORT_MAX_ROWS:
-                break
+        if sheet.max_row and sheet.max_row > 1:
+            count = sheet.max_row - 1
+        else:
+            count = 0
+            for count, _row in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), start=1):
+                if count > limit:
+                    break
+        if unpacked > limit * BACKGROUND_BYTES_PER_ROW:
+            count = max(count, unpacked // BACKGROUND_BYTES_PER_ROW)
         return count
     finally:
         workbook.close()

@@ -162,3 +162,22 @@ def test_openpyxl_reads_through_defusedxml():
     assert DEFUSEDXML
     requirements = (Path(django_settings.BASE_DIR) / "requirements.txt").read_text().split()
     assert "defusedxml==0.7.1" in requirements
+
+
+def test_a_file_declaring_few_rows_but_holding_many_is_still_long(settings):
+    from inventory.imports import xlsx_row_count
+
+    settings.IMPORT_BACKGROUND_ROWS = 3
+    honest = xlsx(products(60))
+    assert xlsx_row_count(honest) == 60
+    source = zipfile.ZipFile(xlsx(products(60)))
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:C61" />', b'<dimension ref="A1:C2" />')
+                assert b'ref="A1:C2"' in data
+            archive.writestr(member, data)
+    forged.seek(0)
+    assert xlsx_row_count(forged) > 3
