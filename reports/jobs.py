@@ -49,7 +49,7 @@ def report_job_start(
     with transaction.atomic():
         if key:
             # One requester at a time: two identical clicks cannot both create a job.
-            get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+            list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
             running = (
                 ReportFile.objects.filter(
                     request_key=key,
