@@ -19,6 +19,7 @@ from treebeard.forms import movenodeform_factory
 from reports.admin_export import ExcelExportMixin
 from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
 
+from .admin_imports import import_in_background
 from .admin_mixins import (
     DOCUMENT_AUDIT_FIELDS,
     BaseAdmin,
@@ -364,6 +365,22 @@ class ProductAdmin(ProductCodeSearchMixin, HistoryAdmin):
             form = NomenclatureImportForm(request.POST, request.FILES)
             if form.is_valid():
                 try:
+                    background = import_in_background(
+                        self,
+                        request,
+                        report="import_nomenclature",
+                        params={
+                            "dry_run": form.cleaned_data["dry_run"],
+                            "price_date": form.cleaned_data["price_date"].isoformat()
+                            if form.cleaned_data["price_date"]
+                            else None,
+                        },
+                        file=form.cleaned_data["file"],
+                        shop_ids=[],
+                        title=_("Import the nomenclature from Excel"),
+                    )
+                    if background is not None:
+                        return background
                     report = nomenclature_import(
                         file=form.cleaned_data["file"],
                         actor=request.user,
@@ -392,7 +409,7 @@ class ProductAdmin(ProductCodeSearchMixin, HistoryAdmin):
                     elif report.errors:
                         self.message_user(
                             request,
-                            _("The file has %(count)d errors; nothing was imported.") % {"count": len(report.errors)},
+                            _("The file has %(count)d errors; nothing was imported.") % {"count": report.error_count},
                             messages.ERROR,
                         )
         else:

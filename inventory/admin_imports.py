@@ -1,6 +1,7 @@
 """Admin pages for the stock imports (stocktake counts, opening balances)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .exceptions import DomainError
-from .imports import ImportFileError
+from .imports import ImportFileError, xlsx_row_count
 from .models import Shop
 from .selectors import shops_for_user
 from .stock_imports import opening_balance_import, stocktake_counts_import
@@ -28,6 +29,32 @@ class OpeningForm(forms.Form):
         label=gettext_lazy("date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
     )
     file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
+
+
+def import_in_background(model_admin, request, *, report: str, params: dict, file, shop_ids, title: str):
+    """A file longer than IMPORT_BACKGROUND_ROWS is imported by a background job (with progress,
+    its row-by-row result downloadable in the report centre): the redirect there, or None.
+
+    Raises ImportFileError for a file beyond a limit or not a workbook.
+    """
+    rows = xlsx_row_count(file)
+    if rows <= settings.IMPORT_BACKGROUND_ROWS:
+        return None
+    from reports.jobs import report_job_start  # the job runner is the report centre's
+
+    report_job_start(
+        report=report, fmt="xlsx", params=params, user=request.user, source=file, shop_ids=shop_ids, title=title
+    )
+    model_admin.message_user(
+        request,
+        _(
+            "The file has %(rows)s rows: it is being imported in the background. "
+            "The result, row by row, will be listed here."
+        )
+        % {"rows": f"{rows:,}"},
+        messages.INFO,
+    )
+    return HttpResponseRedirect(reverse("admin:reports_reportfile_changelist"))
 
 
 def _render(model_admin, request, title, form, report, help_text):
@@ -51,6 +78,17 @@ def stocktake_import_counts_view(model_admin):
         form = CountsForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
+                background = import_in_background(
+                    model_admin,
+                    request,
+                    report="import_stocktake_counts",
+                    params={"document_id": document.pk, "replace": form.cleaned_data["replace"]},
+                    file=form.cleaned_data["file"],
+                    shop_ids=[document.shop_id],
+                    title=_("Import counts into %(doc)s") % {"doc": document.number},
+                )
+                if background is not None:
+                    return background
                 report = stocktake_counts_import(
                     document_id=document.pk, file=form.cleaned_data["file"], replace=form.cleaned_data["replace"]
                 )
@@ -84,6 +122,20 @@ def opening_balance_import_view(model_admin):
         form.fields["shop"].queryset = shops_for_user(user=request.user).trading()
         if request.method == "POST" and form.is_valid():
             try:
+                background = import_in_background(
+                    model_admin,
+                    request,
+                    report="import_opening_balance",
+                    params={
+                        "shop_id": form.cleaned_data["shop"].pk,
+                        "business_date": form.cleaned_data["business_date"].isoformat(),
+                    },
+                    file=form.cleaned_data["file"],
+                    shop_ids=[form.cleaned_data["shop"].pk],
+                    title=_("Import opening balances"),
+                )
+                if background is not None:
+                    return background
                 report, document = opening_balance_import(
                     shop=form.cleaned_data["shop"],
                     file=form.cleaned_data["file"],

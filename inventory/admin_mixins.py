@@ -312,8 +312,13 @@ class DocumentAdminMixin:
                     buttons.append({"url": url, "label": action.label, "confirm": action.confirm or ""})
         context["document_buttons"] = buttons
         context["document_links"] = self.get_document_links(request, obj) if obj is not None else []
+        context["document_printouts"] = self.get_document_printouts(request, obj) if obj is not None else []
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_document_links(self, request, obj) -> list[tuple[str, str]]:
-        """(label, url) of printouts and related lists shown on the document's page."""
+        """(label, url) of related lists shown on the document's page (plain links)."""
+        return []
+
+    def get_document_printouts(self, request, obj) -> list[tuple[str, str]]:
+        """(label, url) of printouts: small POST forms (a printout starts a job, so never a GET link)."""
         return []

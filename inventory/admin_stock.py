@@ -134,7 +134,7 @@ class GoodsReceiptAdmin(ShopDocumentAdmin):
         value = getattr(obj, "total", None)
         return value.quantize(value.__class__("0.01")) if value is not None else None
 
-    def get_document_links(self, request, obj):
+    def get_document_printouts(self, request, obj):
         return [(_("Print (PDF)"), reverse("reports:document", args=["goods_receipt", obj.pk, "pdf"]))]
 
 
@@ -282,7 +282,7 @@ class TransferAdmin(ShopDocumentAdmin):
             ),
         ]
 
-    def get_document_links(self, request, obj):
+    def get_document_printouts(self, request, obj):
         return [(_("Transfer note (PDF)"), reverse("reports:document", args=["transfer_note", obj.pk, "pdf"]))]
 
 
@@ -310,7 +310,7 @@ class StocktakeAdmin(ShopDocumentAdmin):
             *super().get_document_actions(),
         ]
 
-    def get_document_links(self, request, obj):
+    def get_document_printouts(self, request, obj):
         return [
             (_("Count sheet (PDF)"), reverse("reports:document", args=["stocktake_sheet", obj.pk, "pdf"])),
             (_("Differences (PDF)"), reverse("reports:document", args=["stocktake_differences", obj.pk, "pdf"])),

@@ -9,7 +9,9 @@ New prices are posted as one price-change document per zone, so price history is
 """
 
 import datetime
+import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -92,10 +94,24 @@ class RowChange:
         return str(ACTION_LABELS[self.action])
 
 
+class ErrorList(list):
+    """Row errors, kept up to IMPORT_MAX_ERRORS; `total` counts every error appended."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.cap = settings.IMPORT_MAX_ERRORS
+        self.total = len(self)
+
+    def append(self, error) -> None:
+        self.total += 1
+        if len(self) < self.cap:
+            super().append(error)
+
+
 @dataclass
 class ImportReport:
     dry_run: bool
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorList = field(default_factory=ErrorList)
     changes: list[RowChange] = field(default_factory=list)
     created: int = 0
     updated: int = 0
@@ -107,6 +123,15 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        """Every error found, also those beyond the listed cap."""
+        return getattr(self.errors, "total", len(self.errors))
+
+    @property
+    def errors_not_listed(self) -> int:
+        return self.error_count - len(self.errors)
 
 
 class ImportFileError(Exception):
@@ -196,37 +221,152 @@ def group_full_names() -> dict[int, str]:
     return {g.pk: name for name, g in _group_index().items()}
 
 
-def _read_rows(file: IO[bytes], key_column: str | None = COL_SKU) -> tuple[list[str], list[tuple[int, dict]]]:
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def check_xlsx_archive(file: IO[bytes]) -> int:
+    """Refuse, before openpyxl opens it, a file too big packed or unpacked (a zip bomb).
+
+    Limits: IMPORT_MAX_FILE_BYTES (the upload), IMPORT_MAX_UNCOMPRESSED_BYTES (each member
+    and all of them together, as declared; zipfile never inflates a member beyond its
+    declared size). Returns the unpacked size; raises ImportFileError; leaves the file at its start.
+    """
+    file.seek(0, 2)
+    size = file.tell()
+    file.seek(0)
+    if size > settings.IMPORT_MAX_FILE_BYTES:
+        raise ImportFileError(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": _megabytes(size), "limit": _megabytes(settings.IMPORT_MAX_FILE_BYTES)}
+        )
+    try:
+        with zipfile.ZipFile(file) as archive:
+            total = 0
+            for member in archive.infolist():
+                total += member.file_size
+                if member.file_size > settings.IMPORT_MAX_UNCOMPRESSED_BYTES or (
+                    total > settings.IMPORT_MAX_UNCOMPRESSED_BYTES
+                ):
+                    raise ImportFileError(
+                        _("Unpacked, the file is more than %(limit)s: split it into smaller files.")
+                        % {"limit": _megabytes(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)}
+                    )
+    except zipfile.BadZipFile:
+        raise ImportFileError(_("The file is not an Excel workbook (.xlsx).")) from None
+    finally:
+        file.seek(0)
+    return total
+
+
+def _open_sheet(file: IO[bytes]):
+    check_xlsx_archive(file)
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
         raise ImportFileError(_("The file is not an Excel workbook (.xlsx): %(error)s") % {"error": exc}) from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
+    if not workbook.worksheets:
         raise ImportFileError(_("The first sheet is empty: a header row is expected."))
-    headers = [_text(h) for h in header]
-    if key_column and key_column not in headers:
-        raise ImportFileError(_("The header row has no “%(column)s” column.") % {"column": key_column})
-    result = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v is None or _text(v) == "" for v in values):
-            continue
-        result.append((number, {h: v for h, v in zip(headers, values, strict=False) if h}))
-    workbook.close()
+    return workbook, workbook.worksheets[0]
+
+
+# Unpacked bytes per data row above which a file is taken as long whatever its sheet declares.
+BACKGROUND_BYTES_PER_ROW = 1000
+
+
+def xlsx_row_count(file: IO[bytes]) -> int:
+    """Data rows in the first sheet, for choosing between the request and a background job.
+
+    Read from the sheet's dimension when the file has one (cheap); otherwise counted, up to
+    IMPORT_BACKGROUND_ROWS + 1. A file whose largest sheet unpacks to the size of a long
+    file counts as long, whatever its dimension says. Checks the archive first (raises ImportFileError).
+    """
+    check_xlsx_archive(file)
+    with zipfile.ZipFile(file) as archive:
+        unpacked = max((m.file_size for m in archive.infolist() if m.filename.startswith("xl/worksheets/")), default=0)
+    file.seek(0)
+    workbook, sheet = _open_sheet(file)
+    limit = settings.IMPORT_BACKGROUND_ROWS
+    try:
+        if sheet.max_row and sheet.max_row > 1:
+            count = sheet.max_row - 1
+        else:
+            count = 0
+            for count, _row in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), start=1):
+                if count > limit:
+                    break
+        if unpacked > limit * BACKGROUND_BYTES_PER_ROW:
+            count = max(count, unpacked // BACKGROUND_BYTES_PER_ROW)
+        return count
+    finally:
+        workbook.close()
+        file.seek(0)
+
+
+def _read_rows(
+    file: IO[bytes], key_column: str | None = COL_SKU, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header and the non-empty rows of the first sheet, read in read-only mode.
+
+    The archive is checked before parsing; rows (IMPORT_MAX_ROWS), columns
+    (IMPORT_MAX_COLUMNS) and the length of each cell (IMPORT_MAX_CELL_CHARS) while reading:
+    ImportFileError names the limit. `progress(rows_read, rows_expected)` every 1,000 rows.
+    """
+    workbook, sheet = _open_sheet(file)
+    try:
+        header = next(sheet.iter_rows(max_row=1, values_only=True), None)
+        headers = [_text(h) for h in header or ()]
+        while headers and not headers[-1]:
+            headers.pop()
+        if not headers:
+            raise ImportFileError(_("The first sheet is empty: a header row is expected."))
+        if len(headers) > settings.IMPORT_MAX_COLUMNS:
+            raise ImportFileError(
+                _("The header row has %(count)d columns; the limit is %(limit)d.")
+                % {"count": len(headers), "limit": settings.IMPORT_MAX_COLUMNS}
+            )
+        if key_column and key_column not in headers:
+            raise ImportFileError(_("The header row has no “%(column)s” column.") % {"column": key_column})
+        expected = max((sheet.max_row or 0) - 1, 0)
+        max_rows, max_chars = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_CELL_CHARS
+        result = []
+        for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=len(headers), values_only=True), start=2):
+            if number - 1 > max_rows:
+                raise ImportFileError(
+                    _("The file has more than %(limit)s rows: split it into smaller files.") % {"limit": max_rows}
+                )
+            if progress and number % 1000 == 0:
+                progress(number - 1, expected)
+            if values is None or all(v is None or _text(v) == "" for v in values):
+                continue
+            for h, v in zip(headers, values, strict=False):
+                if isinstance(v, str) and len(v) > max_chars:
+                    raise ImportFileError(
+                        _(
+                            "Row %(row)d, column “%(column)s”: the cell holds %(length)d characters; the limit is %(limit)d."
+                        )
+                        % {"row": number, "column": h, "length": len(v), "limit": max_chars}
+                    )
+            result.append((number, {h: v for h, v in zip(headers, values, strict=False) if h}))
+    finally:
+        workbook.close()
     return [h for h in headers if h], result
 
 
 def nomenclature_import(
-    *, file: IO[bytes], actor, dry_run: bool, price_date: datetime.date | None = None
+    *,
+    file: IO[bytes],
+    actor,
+    dry_run: bool,
+    price_date: datetime.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Validate a nomenclature workbook and, unless `dry_run` or any row is bad, apply it.
 
-    Raises ImportFileError when the file cannot be read at all.
+    Raises ImportFileError when the file cannot be read at all or is beyond a limit.
     """
     price_date = price_date or timezone.localdate()
-    headers, rows = _read_rows(file)
+    headers, rows = _read_rows(file, progress=progress)
     report = ImportReport(dry_run=dry_run)
     unknown = [h for h in headers if h not in STANDARD_COLUMNS and not h.startswith(PRICE_PREFIX)]
     for h in unknown:

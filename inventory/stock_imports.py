@@ -9,14 +9,12 @@ from collections import OrderedDict
 from decimal import Decimal
 from typing import IO
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import ProductNotFound
 from .imports import ImportFileError, ImportReport, RowError, _decimal, _read_rows, _text
 from .models import Barcode, OpeningBalance, OpeningBalanceLine, Product, Shop, StockBalance, Stocktake, StocktakeLine
-from .selectors import product_find_by_code
+from .selectors import products_by_codes
 from .services.common import ensure_draft, ensure_period_open
 
 COL_CODE = "Code"
@@ -25,20 +23,29 @@ COL_UNIT_COST = "Unit cost"
 CODE_ALIASES = ("Code", "Barcode", "SKU")
 
 
-class CodeResolver:
-    """Barcode, scale barcode or SKU -> product, with the whole catalogue's codes loaded once."""
+CODE_CHUNK = 1000
 
-    def __init__(self):
-        self.barcodes = dict(Barcode.objects.values_list("code", "product_id"))
-        self.skus = dict(Product.objects.values_list("sku", "pk"))
 
-    def resolve(self, code: str) -> tuple[int, Decimal | None]:
-        if code in self.barcodes:
-            return self.barcodes[code], None
-        if code in self.skus:
-            return self.skus[code], None
-        match = product_find_by_code(code)  # scale barcodes: product and weight
-        return match.product.pk, match.quantity
+def resolve_codes(codes) -> dict[str, tuple[int, Decimal | None] | str]:
+    """Barcode, scale barcode or SKU -> (product id, weight or None), or why the code names nothing.
+
+    Set-based: at most three queries per chunk of CODE_CHUNK distinct codes, however many
+    codes are unknown (one by one, a 1,000,000-row file of unknown codes ran for 80 minutes).
+    """
+    distinct = list(dict.fromkeys(c for c in codes if c))
+    found: dict[str, tuple[int, Decimal | None] | str] = {}
+    for start in range(0, len(distinct), CODE_CHUNK):
+        chunk = distinct[start : start + CODE_CHUNK]
+        # A stored barcode first, then a SKU, then a scale barcode (as typed on a terminal).
+        for code, product_id in Barcode.objects.filter(code__in=chunk).values_list("code", "product_id"):
+            found[code] = (product_id, None)
+        rest = [c for c in chunk if c not in found]
+        for sku, product_id in Product.objects.filter(sku__in=rest).values_list("sku", "pk"):
+            found[sku] = (product_id, None)
+        rest = [c for c in rest if c not in found]
+        if rest:
+            found.update(products_by_codes(rest))
+    return found
 
 
 def _code_column(headers: list[str]) -> str:
@@ -48,22 +55,21 @@ def _code_column(headers: list[str]) -> str:
     raise ImportFileError(_("The header row needs a “Code” (barcode or SKU) column."))
 
 
-def _read_quantities(file, *, with_cost: bool, report: ImportReport):
-    headers, rows = _read_rows(file, key_column=None)
+def _read_quantities(file, *, with_cost: bool, report: ImportReport, progress=None):
+    headers, rows = _read_rows(file, key_column=None, progress=progress)
     code_col = _code_column(headers)
-    resolver = CodeResolver()
+    resolved = resolve_codes(_text(values.get(code_col)) for _number, values in rows)
     result: OrderedDict[int, list] = OrderedDict()
     for number, values in rows:
         code = _text(values.get(code_col))
         if not code:
             report.errors.append(RowError(number, code_col, _("The code is empty.")))
             continue
-        try:
-            product_id, weight = resolver.resolve(code)
-        except (ProductNotFound, ValidationError) as exc:
-            message = exc.message if isinstance(exc, ProductNotFound) else " ".join(exc.messages)
-            report.errors.append(RowError(number, code_col, f"{code}: {message}"))
+        found = resolved[code]
+        if isinstance(found, str):
+            report.errors.append(RowError(number, code_col, f"{code}: {found}"))
             continue
+        product_id, weight = found
         raw = values.get(COL_QUANTITY)
         try:
             quantity = weight if (_text(raw) == "" and weight is not None) else _decimal(raw, places=3)
@@ -89,7 +95,7 @@ def _read_quantities(file, *, with_cost: bool, report: ImportReport):
 
 
 @transaction.atomic(durable=True)
-def stocktake_counts_import(*, document_id: int, file: IO[bytes], replace: bool = False) -> ImportReport:
+def stocktake_counts_import(*, document_id: int, file: IO[bytes], replace: bool = False, progress=None) -> ImportReport:
     """Add counted quantities (a terminal's export: Code, Quantity) to a draft stocktake.
 
     Rows of the same product add up; `replace` sets the counts instead of adding to them.
@@ -99,7 +105,7 @@ def stocktake_counts_import(*, document_id: int, file: IO[bytes], replace: bool 
     ensure_draft(document)
     ensure_period_open(shop_ids=[document.shop_id], business_date=document.business_date)
     report = ImportReport(dry_run=False)
-    counts = _read_quantities(file, with_cost=False, report=report)
+    counts = _read_quantities(file, with_cost=False, report=report, progress=progress)
     report.errors.sort(key=lambda e: (e.row, e.column))
     if report.errors:
         return report
@@ -135,12 +141,12 @@ def stocktake_counts_import(*, document_id: int, file: IO[bytes], replace: bool 
 
 @transaction.atomic(durable=True)
 def opening_balance_import(
-    *, shop: Shop, file: IO[bytes], business_date: datetime.date, actor, comment: str = ""
+    *, shop: Shop, file: IO[bytes], business_date: datetime.date, actor, comment: str = "", progress=None
 ) -> tuple[ImportReport, OpeningBalance | None]:
     """Create a draft opening balance from a sheet (Code, Quantity, Unit cost). Post it to go live."""
     ensure_period_open(shop_ids=[shop.pk], business_date=business_date)
     report = ImportReport(dry_run=False)
-    rows = _read_quantities(file, with_cost=True, report=report)
+    rows = _read_quantities(file, with_cost=True, report=report, progress=progress)
     report.errors.sort(key=lambda e: (e.row, e.column))
     if report.errors:
         return report, None

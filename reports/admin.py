@@ -5,6 +5,7 @@ by then, ours or a library's (users, groups, the Celery schedule), gets the Exce
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
@@ -75,12 +76,18 @@ class NewReportForm(forms.Form):
                 self.add_error("date_from", _("Give the period."))
             elif data["date_from"] > data["date_to"]:
                 self.add_error("date_to", _("The period ends before it starts."))
+            elif (data["date_to"] - data["date_from"]).days + 1 > settings.REPORT_MAX_PERIOD_DAYS:
+                self.add_error(
+                    "date_to",
+                    _("A report covers at most %(days)d days; make the period shorter.")
+                    % {"days": settings.REPORT_MAX_PERIOD_DAYS},
+                )
         return data
 
 
 @admin.register(ReportFile)
 class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
-    list_display = ["created_at", "title", "format", "status", "progress", "rows", "created_by", "download"]
+    list_display = ["created_at", "title", "format", "status", "progress", "rows", "created_by", "download", "error"]
     list_filter = ["status", "format", "report"]
     list_select_related = ["created_by"]
     readonly_fields = [
@@ -97,7 +104,7 @@ class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
         "finished_at",
         "download",
     ]
-    exclude = ["file", "shop_ids"]
+    exclude = ["file", "source", "shop_ids"]
     change_list_template = "admin/reports/reportfile/change_list.html"
 
     def has_add_permission(self, request):
@@ -114,9 +121,9 @@ class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("file"))
     def download(self, obj):
-        if obj.status != ReportStatus.DONE:
+        if obj.status != ReportStatus.DONE or not obj.file:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("reports:download", args=[obj.pk]), _("download"))
+        return format_html('<a href="{}">{}</a>', reverse("reports:download", args=[obj.token]), _("download"))
 
     def get_urls(self):
         return [
@@ -140,7 +147,13 @@ class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
                 "date_from": data["date_from"].isoformat() if data.get("date_from") else None,
                 "date_to": data["date_to"].isoformat() if data.get("date_to") else None,
             }
-            job = report_job_start(report=data["report"], fmt=data["format"], params=params, user=request.user)
+            job = report_job_start(
+                report=data["report"],
+                fmt=data["format"],
+                params=params,
+                user=request.user,
+                shop_ids=[data["shop"].pk] if data.get("shop") else None,
+            )
             self.message_user(
                 request, _("The report “%(title)s” is being prepared; it will be listed here.") % {"title": job.title}
             )

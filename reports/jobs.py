@@ -3,10 +3,14 @@
 Imports no domain app: definitions are found by name in the registry.
 """
 
-import io
+import hashlib
+import json
 import logging
+import tempfile
+from datetime import timedelta
 
-from django.core.files.base import ContentFile
+from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,16 +22,58 @@ from .xlsx import write_table
 
 logger = logging.getLogger(__name__)
 
+# A queued or running job older than this no longer absorbs identical requests (a lost worker).
+DEDUPLICATE_WITHIN = timedelta(hours=2)
 
-def report_job_start(*, report: str, fmt: str, params: dict, user) -> ReportFile:
-    """Queue a report; the task starts after the transaction commits (at once when Celery is eager)."""
+
+def request_key(*, report: str, fmt: str, params: dict, user_id: int | None) -> str:
+    """What makes two requests identical: user, report, format and parameters."""
+    raw = json.dumps([report, fmt, params, user_id], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def report_job_start(
+    *, report: str, fmt: str, params: dict, user, shop_ids=None, title: str | None = None, source=None
+) -> ReportFile:
+    """Queue a report; the task starts after the transaction commits (at once when Celery is eager).
+
+    A second identical request (same user, report, format, parameters) while the first is
+    queued or running returns the first job. `shop_ids` are the shops the file will cover,
+    when known before it runs (the runner sets them from the report's data anyway).
+    `source` is an uploaded file (imports): such jobs are never merged.
+    """
     definition = registry.get(report)
     if fmt not in definition.formats:
         raise ValueError(f"{report} has no {fmt} format")
-    job = ReportFile.objects.create(
-        report=report, title=str(definition.label), format=fmt, params=params, created_by=user
-    )
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    key = "" if source is not None else request_key(report=report, fmt=fmt, params=params, user_id=user.pk)
+    with transaction.atomic():
+        if key:
+            # One requester at a time: two identical clicks cannot both create a job.
+            list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+            running = (
+                ReportFile.objects.filter(
+                    request_key=key,
+                    status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+                    created_at__gte=timezone.now() - DEDUPLICATE_WITHIN,
+                )
+                .order_by("-pk")
+                .first()
+            )
+            if running is not None:
+                return running
+        job = ReportFile(
+            report=report,
+            title=(title or str(definition.label))[:255],
+            format=fmt,
+            params=params,
+            created_by=user,
+            request_key=key,
+            shop_ids=sorted(set(shop_ids or [])),
+        )
+        if source is not None:
+            job.source.save(getattr(source, "name", None) or "upload.xlsx", source, save=False)
+        job.save()
+        transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 
@@ -35,6 +81,12 @@ def _enqueue(job_id: int) -> None:
     from .tasks import report_generate
 
     report_generate.delay(job_id)
+
+
+def job_progress(job_id: int, *, done: int, total: int) -> None:
+    """Record progress of a running job (0-99 %; 100 when its file is saved)."""
+    if total:
+        ReportFile.objects.filter(pk=job_id).update(progress=min(99, int(done * 100 / total)), rows=done)
 
 
 def report_job_run(*, job_id: int) -> ReportFile:
@@ -46,20 +98,24 @@ def report_job_run(*, job_id: int) -> ReportFile:
         job.status = ReportStatus.RUNNING
         job.save(update_fields=["status"])
     try:
-        data = registry.get(job.report).build(job.params)
+        definition = registry.get(job.report)
+        data = definition.build(job.params, job=job) if definition.takes_job else definition.build(job.params)
         total = data.total_rows or 0
 
         def progress(done: int) -> None:
-            if total:
-                ReportFile.objects.filter(pk=job.pk).update(progress=min(99, int(done * 100 / total)), rows=done)
+            job_progress(job.pk, done=done, total=total)
 
-        content, rows = _render(job.format, data, progress)
-        job.title = data.title
-        job.shop_ids = data.shop_ids
-        job.rows = rows
-        name = f"{slugify(data.title) or job.report}-{timezone.localdate():%Y%m%d}-{job.pk}.{job.format}"
-        job.file.save(name, ContentFile(content), save=False)
+        # Rendered to a temporary file, not to memory: a 100,000-row export stays small in RAM.
+        with tempfile.TemporaryFile() as output:
+            rows = _render(job.format, data, progress, output)
+            output.seek(0)
+            job.title = str(data.title)[:255]
+            job.shop_ids = sorted(set(data.shop_ids))
+            job.rows = rows
+            name = f"{slugify(data.title) or job.report}-{timezone.localdate():%Y%m%d}-{job.pk}.{job.format}"
+            job.file.save(name, File(output), save=False)
         job.status, job.progress, job.finished_at = ReportStatus.DONE, 100, timezone.now()
+        job.error = data.message or ""
         job.save()
     except Exception as exc:  # a failed report is shown to its owner, not lost in a log
         logger.exception("report %s failed", job.pk)
@@ -70,9 +126,8 @@ def report_job_run(*, job_id: int) -> ReportFile:
     return job
 
 
-def _render(fmt: str, data, progress) -> tuple[bytes, int]:
+def _render(fmt: str, data, progress, output) -> int:
     if fmt == "xlsx":
-        buffer = io.BytesIO()
 
         def counted(rows):
             for n, row in enumerate(rows, start=1):
@@ -80,14 +135,13 @@ def _render(fmt: str, data, progress) -> tuple[bytes, int]:
                     progress(n)
                 yield row
 
-        count = write_table(
-            buffer,
+        return write_table(
+            output,
             columns=data.columns,
             rows=counted(data.rows),
             sheet_title=data.title[:31],
-            title_lines=[data.title, *data.subtitle_lines],
+            title_lines=() if data.plain else [data.title, *data.subtitle_lines],
         )
-        return buffer.getvalue(), count
     rows = list(data.rows)
     table = PdfTable(
         title=data.title,
@@ -98,4 +152,5 @@ def _render(fmt: str, data, progress) -> tuple[bytes, int]:
         totals=data.totals,
         landscape=data.landscape,
     )
-    return render_table_pdf(table, progress=progress), len(rows)
+    output.write(render_table_pdf(table, progress=progress))
+    return len(rows)

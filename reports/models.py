@@ -1,8 +1,12 @@
 """The report centre: files of reports generated in the background, kept for download."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .storage import report_storage
 
 
 class ReportStatus(models.TextChoices):
@@ -17,9 +21,21 @@ class ReportFormat(models.TextChoices):
     PDF = "pdf", _("PDF")
 
 
-class ReportFile(models.Model):
-    """One generated report: what was asked (report name and parameters), its progress and its file."""
+def new_token() -> str:
+    """An unguessable id for download URLs (ids counted upwards leaked other users' reports)."""
+    return secrets.token_urlsafe(24)
 
+
+class ReportFile(models.Model):
+    """One generated report: what was asked (report name and parameters), its progress and its file.
+
+    Also an admin list export or an import run in the background (`report` names the job).
+    Files live in private storage; `token` names the file in URLs; `shop_ids` are the shops
+    whose data it holds (empty: chain-wide, only for users who see every shop).
+    """
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token, editable=False)
+    request_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     report = models.CharField(_("report"), max_length=64)
     title = models.CharField(_("title"), max_length=255)
     format = models.CharField(_("format"), max_length=4, choices=ReportFormat.choices)
@@ -27,7 +43,10 @@ class ReportFile(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    file = models.FileField(_("file"), upload_to="reports/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to="reports/%Y/%m/", storage=report_storage, blank=True)
+    source = models.FileField(
+        _("uploaded file"), upload_to="imports/%Y/%m/", storage=report_storage, blank=True, max_length=255
+    )
     error = models.TextField(_("error"), blank=True)
     shop_ids = models.JSONField(_("shops"), default=list, blank=True, help_text=_("Shops whose data it holds."))
     created_by = models.ForeignKey(

@@ -19,6 +19,8 @@ class ReportData:
     total_rows: int | None = None  # for progress
     landscape: bool = False
     shop_ids: list[int] = field(default_factory=list)
+    message: str = ""  # shown on the job's page (an import's outcome)
+    plain: bool = False  # Excel without title lines: the header is row 1 (list exports, import results)
 
 
 @dataclass
@@ -30,13 +32,21 @@ class ReportDefinition:
     in_centre: bool = False  # offered under Report centre › New report (others print a document)
     needs_period: bool = False  # the New report form asks for "from" and "to"
     needs_shop: bool = False  # one shop, not "all shops"
+    takes_job: bool = False  # build(params, job=job): exports and imports need the user and the upload
 
 
 REPORTS: dict[str, ReportDefinition] = {}
 
 
 def register(
-    name: str, label, *, formats=("xlsx", "pdf"), in_centre: bool = False, needs_period=False, needs_shop=False
+    name: str,
+    label,
+    *,
+    formats=("xlsx", "pdf"),
+    in_centre: bool = False,
+    needs_period=False,
+    needs_shop=False,
+    takes_job=False,
 ):
     def decorator(build):
         REPORTS[name] = ReportDefinition(
@@ -47,6 +57,7 @@ def register(
             in_centre=in_centre,
             needs_period=needs_period,
             needs_shop=needs_shop,
+            takes_job=takes_job,
         )
         return build
 
@@ -60,6 +71,6 @@ def centre_choices() -> list[tuple[str, str]]:
 
 
 def get(name: str) -> ReportDefinition:
-    from . import definitions, definitions_sales  # noqa: F401  (the definitions register themselves on import)
+    from . import admin_export, definitions, definitions_imports, definitions_sales  # noqa: F401  (they register on import)
 
     return REPORTS[name]

@@ -1,16 +1,26 @@
-"""Report downloads and printouts of documents (both through the job runner)."""
+"""Report downloads and printouts of documents (both through the job runner).
 
+A file is handed to a user only when they have the view permission on report files and
+may see every shop it covers (`inventory.selectors.user_may_see_shops`); files are named
+by an unguessable token, never by their id.
+"""
+
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
 
 from inventory.models import GoodsReceipt, Stocktake, Transfer
-from inventory.selectors import shops_for_user, user_sees_all_shops
+from inventory.selectors import user_may_see_shops
 from sales.models import Shift
 
 from .jobs import report_job_start
 from .models import ReportFile, ReportStatus
+from .xlsx import XLSX_CONTENT_TYPE
 
 DOCUMENT_REPORTS = {
     "goods_receipt": (GoodsReceipt, "inventory.view_goodsreceipt"),
@@ -19,18 +29,22 @@ DOCUMENT_REPORTS = {
     "stocktake_differences": (Stocktake, "inventory.view_stocktake"),
     "z_report": (Shift, "sales.view_shift"),
 }
+VIEW_PERMISSION = "reports.view_reportfile"
+CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "pdf": "application/pdf"}
 
 
-def user_may_see_shops(user, shop_ids) -> bool:
-    if user_sees_all_shops(user):
-        return True
-    mine = set(shops_for_user(user=user).values_list("pk", flat=True))
-    return bool(shop_ids) and any(s in mine for s in shop_ids)
+def report_file_visible(user, job: ReportFile) -> bool:
+    """May `user` have this file: the view permission, and every shop it covers is theirs to see."""
+    return user.has_perm(VIEW_PERMISSION) and user_may_see_shops(user, job.shop_ids)
 
 
 @staff_member_required
+@require_POST
 def document_report(request, report: str, pk: int, fmt: str):
-    """Print a document: the file is generated (at once when Celery is eager) and downloaded."""
+    """Print a document (POST): the file is generated (at once when Celery is eager) and downloaded.
+
+    A second identical request while the first runs gets the running job.
+    """
     if report not in DOCUMENT_REPORTS or fmt not in ("pdf", "xlsx"):
         raise Http404
     model, permission = DOCUMENT_REPORTS[report]
@@ -39,24 +53,42 @@ def document_report(request, report: str, pk: int, fmt: str):
     document = get_object_or_404(model, pk=pk)
     if not user_may_see_shops(request.user, document.shop_ids()):
         raise Http404
-    job = report_job_start(report=report, fmt=fmt, params={"document_id": document.pk}, user=request.user)
-    return redirect("reports:wait", pk=job.pk)
+    job = report_job_start(
+        report=report, fmt=fmt, params={"document_id": document.pk}, user=request.user, shop_ids=document.shop_ids()
+    )
+    return redirect("reports:wait", token=job.token)
+
+
+def _job(request, token: str, **filters) -> ReportFile:
+    job = get_object_or_404(ReportFile, token=token, **filters)
+    if not report_file_visible(request.user, job):
+        raise Http404
+    return job
 
 
 @staff_member_required
-def wait(request, pk: int):
+def wait(request, token: str):
     """Hand over the file when it is ready; otherwise the report centre shows its progress."""
-    job = get_object_or_404(ReportFile, pk=pk)
-    if job.created_by_id != request.user.pk and not user_sees_all_shops(request.user):
-        raise Http404
-    if job.status == ReportStatus.DONE:
-        return redirect("reports:download", pk=job.pk)
+    job = _job(request, token)
+    if job.status == ReportStatus.DONE and job.file:
+        return redirect("reports:download", token=job.token)
     return redirect("admin:reports_reportfile_changelist")
 
 
 @staff_member_required
-def download(request, pk: int):
-    job = get_object_or_404(ReportFile, pk=pk, status=ReportStatus.DONE)
-    if job.created_by_id != request.user.pk and not user_may_see_shops(request.user, job.shop_ids):
+def download(request, token: str):
+    """The file, sent by Django or, with REPORT_FILE_SENDFILE, by the web server after this check."""
+    job = _job(request, token, status=ReportStatus.DONE)
+    if not job.file:
         raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+    filename = job.file.name.rsplit("/", 1)[-1]
+    mode = settings.REPORT_FILE_SENDFILE
+    if not mode:
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
+    response = HttpResponse(content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"))
+    if mode == "x-accel-redirect":
+        response["X-Accel-Redirect"] = settings.REPORT_FILE_SENDFILE_PREFIX.rstrip("/") + "/" + quote(job.file.name)
+    else:
+        response["X-Sendfile"] = job.file.path
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

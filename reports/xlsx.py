@@ -1,10 +1,14 @@
 """Excel rendering (openpyxl write-only): typed cells, frozen header, autofilter, widths.
 
 Imports no domain app. A table is a list of `Column`s and an iterable of row tuples; rows
-stream to the file, so 20,000-row sheets stay in bounded memory.
+stream to the file, so 20,000-row sheets stay in bounded memory. Every cell of every sheet
+we write goes through `xlsx_cell`: text is written as text (never a formula) and loses the
+characters a spreadsheet cannot hold.
 """
 
 import datetime
+import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +28,13 @@ DATE_FORMAT = "dd.mm.yyyy"
 DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
 WIDTH_SAMPLE_ROWS = 200
 MAX_WIDTH = 60
+MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+# XML 1.0 refuses these control characters (openpyxl raises IllegalCharacterError), and a lone
+# surrogate cannot be encoded: all are dropped. Tab, line feed and carriage return stay.
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Text starting with one of these is a formula to a spreadsheet (or becomes one on editing).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
 
 
 @dataclass
@@ -33,17 +44,62 @@ class Column:
     width: float | None = None
 
 
+def clean_text(value: str) -> str:
+    """Text a spreadsheet can hold: illegal characters removed, cut at Excel's cell limit."""
+    return ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_CHARS]
+
+
+def safe_sheet_title(title: str) -> str:
+    """A valid sheet name: no `\\ / * ? : [ ]`, no control characters, at most 31 characters."""
+    return SHEET_TITLE_FORBIDDEN.sub(" ", clean_text(str(title))).strip()[:31] or "Sheet"
+
+
 def excel_value(value):
-    """A value as openpyxl stores it: real numbers and dates, text for the rest."""
-    if value is None or isinstance(value, (bool, int, float, Decimal, str)):
+    """A value as openpyxl stores it: real numbers and dates, clean text for the rest."""
+    if value is None or isinstance(value, (bool, int)):
         return value
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         return value.replace(tzinfo=None)
     if isinstance(value, datetime.date):
         return value
-    return str(value)
+    return clean_text(str(value))
+
+
+def xlsx_cell(sheet, value, *, number_format: str | None = None, font=None, fill=None, alignment=None):
+    """The one place that makes a cell for a write-only sheet; `value` is already an `excel_value`.
+
+    Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, carriage
+    return first) is written as a text cell with the quote prefix, so it shows and stays text
+    even when edited; numbers and dates are real cells with `number_format` (or one chosen
+    by type). Returns a plain value when no styling is needed (fast path for most cells).
+    """
+    is_text = isinstance(value, str)
+    formula_like = is_text and value.startswith(FORMULA_PREFIXES)
+    if not is_text and value is not None and number_format is None:
+        number_format = _default_format(value)
+    if not (formula_like or font or fill or alignment or (number_format and value is not None and not is_text)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    if formula_like:
+        cell.data_type = "s"  # openpyxl would store "=..." as a formula
+        cell.quotePrefix = True
+    elif number_format and value is not None and not is_text:
+        cell.number_format = number_format
+    if font:
+        cell.font = font
+    if fill:
+        cell.fill = fill
+    if alignment:
+        cell.alignment = alignment
+    return cell
 
 
 def _default_format(value) -> str | None:
@@ -84,7 +140,7 @@ def write_table(
     `title_lines` (company, period...) go above the header; the panes freeze below it.
     """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31] or "Sheet")
+    sheet = workbook.create_sheet(title=safe_sheet_title(sheet_title))
     rows = iter(rows)
     sample = [tuple(excel_value(v) for v in row) for row in islice(rows, WIDTH_SAMPLE_ROWS)]
 
@@ -97,34 +153,18 @@ def write_table(
 
     bold = Font(bold=True)
     for line in title_lines:
-        cell = WriteOnlyCell(sheet, value=line)
-        cell.font = bold
-        sheet.append([cell])
+        sheet.append([xlsx_cell(sheet, excel_value(line), font=bold)])
     header_row = len(title_lines) + 1
     header_fill = PatternFill("solid", fgColor="DDE4EE")
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.label)
-        cell.font = bold
-        cell.fill = header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        header.append(cell)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    header = [xlsx_cell(sheet, excel_value(str(c.label)), font=bold, fill=header_fill, alignment=wrap) for c in columns]
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.append(header)
 
     count = 0
     formats = [c.number_format for c in columns]
     for row in chain(sample, (tuple(excel_value(v) for v in r) for r in rows)):
-        out = []
-        for value, forced in zip(row, formats, strict=False):
-            number_format = forced or _default_format(value)
-            if number_format and value is not None and not isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-                out.append(cell)
-            else:
-                out.append(value)
-        sheet.append(out)
+        sheet.append([xlsx_cell(sheet, v, number_format=f) for v, f in zip(row, formats, strict=False)])
         count += 1
 
     last_row = header_row + max(count, 1)

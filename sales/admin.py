@@ -129,11 +129,17 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         receipts = (reverse("admin:sales_receipt_changelist") + f"?shift={shift.pk}", _("Receipts of this shift"))
         if shift.z_report is None:
             return format_html('<a href="{}">{}</a>', *receipts)
-        links = [receipts] + [
-            (reverse("reports:document", args=["z_report", shift.pk, fmt]), label)
-            for fmt, label in (("pdf", _("Z-report (PDF)")), ("xlsx", _("Z-report (Excel)")))
-        ]
-        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+        # Printouts start a job, so they are POSTed: buttons that send the page's own form
+        # (it carries the CSRF token) to the print URL.
+        printouts = format_html_join(
+            " ",
+            '<button type="submit" class="button printout" formmethod="post" formaction="{}">{}</button>',
+            [
+                (reverse("reports:document", args=["z_report", shift.pk, fmt]), label)
+                for fmt, label in (("pdf", _("Z-report (PDF)")), ("xlsx", _("Z-report (Excel)")))
+            ],
+        )
+        return format_html('<a href="{}">{}</a> · {}', *receipts, printouts)
 
     @admin.display(description=gettext_lazy("Z-report"))
     def z_report_table(self, shift):

@@ -37,6 +37,12 @@ def clock(request):
         yield traveller
 
 
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path_factory):
+    """Report files and uploads go to a temporary private directory, never the project's."""
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path_factory.mktemp("private"))
+
+
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True)

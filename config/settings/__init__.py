@@ -158,8 +158,14 @@ STATIC_URL = "static/"
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Report files and uploaded imports: never under MEDIA_ROOT (nothing serves them but the
+# authorising download view). See README, "Report files".
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private"))
+if Path(PRIVATE_MEDIA_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+    raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT: report files are private.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "reports": {"BACKEND": "reports.storage.PrivateFileStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -246,6 +252,27 @@ SPECTACULAR_SETTINGS = {
 # The schema and its pages: open to everyone, or (the default in production) only to signed-in
 # staff and till tokens.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=DEBUG)
+
+# Report files. Downloads go through a view that checks the user may see every shop a file
+# covers; the web server may send the bytes ("x-accel-redirect" for nginx, "x-sendfile" for
+# Apache or lighttpd; empty: Django streams the file). For nginx, REPORT_FILE_SENDFILE_PREFIX
+# is the internal location that aliases PRIVATE_MEDIA_ROOT.
+REPORT_FILE_SENDFILE = env("REPORT_FILE_SENDFILE", default="")
+if REPORT_FILE_SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured("REPORT_FILE_SENDFILE is one of: empty, x-accel-redirect, x-sendfile.")
+REPORT_FILE_SENDFILE_PREFIX = env("REPORT_FILE_SENDFILE_PREFIX", default="/private-reports/")
+# The longest period a report may cover, in days (two years).
+REPORT_MAX_PERIOD_DAYS = env.int("REPORT_MAX_PERIOD_DAYS", default=731)
+# Admin list exports longer than this run as background jobs listed in the report centre.
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
+# Excel imports: limits checked before and while reading, and the size that runs in the background.
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=150 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=2000)
+IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=500)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=3000)
 
 # Business settings.
 COMPANY_NAME = env("COMPANY_NAME", default="Demo Retail Chain")

@@ -45,10 +45,18 @@ def test_product_admin_at_20000_products(client, big_chain, django_assert_max_nu
     assert [p.pk for p in response.context["cl"].result_list] == [barcode.product_id]
 
 
-def test_export_of_20000_products_has_every_row(client, big_chain):
+def test_export_of_20000_products_has_every_row(client, big_chain, django_capture_on_commit_callbacks):
+    """Past EXPORT_BACKGROUND_ROWS the export is a background job; its file has every row."""
+    from reports.models import ReportFile
+
     client.force_login(big_chain)
-    response = client.get(reverse("admin:inventory_product_export_xlsx"))
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("admin:inventory_product_export_xlsx"))
+    assert response.status_code == 302
+    job = ReportFile.objects.get()
+    assert (job.status, job.rows) == ("done", 20000), job.error
+    download = client.get(reverse("reports:download", args=[job.token]))
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(min_row=2)) == 20000
 
 

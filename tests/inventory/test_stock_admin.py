@@ -51,11 +51,11 @@ def world(superuser):
 
 @pytest.fixture
 def fetch(client, django_capture_on_commit_callbacks):
-    """GET a report URL: the job runs when its transaction commits, then the file is downloaded."""
+    """POST a printout URL: the job runs when its transaction commits, then the file is downloaded."""
 
     def get(url, data=None):
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.get(url, data or {})
+            response = client.post(url, data or {})
         if response.status_code in (301, 302):
             response = client.get(response["Location"], follow=True)
         return response
@@ -203,7 +203,7 @@ def test_shop_manager_cannot_print_or_open_another_shops_documents(client, shop_
         lines=[{"product": world["milk"], "quantity": D("1"), "price_amount": D("1")}],
     )
     client.force_login(shop_manager)
-    assert client.get(reverse("reports:document", args=["goods_receipt", doc.pk, "pdf"])).status_code == 404
+    assert client.post(reverse("reports:document", args=["goods_receipt", doc.pk, "pdf"])).status_code == 404
     assert client.get(reverse("admin:inventory_goodsreceipt_change", args=[doc.pk])).status_code == 404
 
 
@@ -225,11 +225,11 @@ def test_report_centre_stock_balances_excel_and_pdf(client, world, settings, dja
             )
     jobs = {j.format: j for j in ReportFile.objects.all()}
     assert {j.status for j in jobs.values()} == {"done"}, [j.error for j in jobs.values()]
-    xlsx = client.get(reverse("reports:download", args=[jobs["xlsx"].pk]))
+    xlsx = client.get(reverse("reports:download", args=[jobs["xlsx"].token]))
     sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0] == "MILK"]
     assert rows == [("MILK", "Milk", world["milk"].group.name, "pcs", 3, 22.5, 7.5)]
-    pdf = client.get(reverse("reports:download", args=[jobs["pdf"].pk]))
+    pdf = client.get(reverse("reports:download", args=[jobs["pdf"].token]))
     text = PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages[0].extract_text()
     assert "Stock balances" in text and "22.50" in text and "Page 1 of 1" in text
     changelist = client.get(reverse("admin:reports_reportfile_changelist"))
