@@ -15,9 +15,12 @@ from decimal import Decimal, InvalidOperation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from inventory.text import control_character, control_character_message
+
 from .models import PaymentType, ReceiptKind
 
 MAX_LINES = 1000
+MAX_PAYMENTS = 20
 RECEIPT_FIELDS = {
     "uuid",
     "sequence",
@@ -122,6 +125,29 @@ def _text(value, path: str, errors: _Errors, *, max_length: int) -> str:
     return value.strip()
 
 
+def _control_characters(raw, errors: _Errors) -> None:
+    """Every string of the body, keys included, checked for control characters, each error at its path.
+
+    A NUL anywhere (a known field or not) would reach PostgreSQL through the stored payload of
+    a conflict; so the receipt is refused here, alone, and the rest of a batch goes on.
+    """
+    stack = [(raw, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if char := control_character(value):
+                errors.add(path or "non_field_errors", control_character_message(char))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                key_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and (char := control_character(key)):
+                    errors.add(path or "non_field_errors", control_character_message(char))
+                    continue
+                stack.append((item, key_path))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{i}" if path else str(i)) for i, item in enumerate(value))
+
+
 def _uuid(value, path: str, errors: _Errors, *, required=True):
     if value is None or value == "":
         if required:
@@ -161,6 +187,9 @@ def receipt_parse(raw) -> tuple[ReceiptIn | None, dict[str, list[str]]]:
     if not isinstance(raw, dict):
         errors.add("non_field_errors", _("A receipt must be a JSON object."))
         return None, errors
+    _control_characters(raw, errors)
+    if errors:
+        return None, dict(sorted(errors.items()))
     receipt_uuid = _uuid(raw.get("uuid"), "uuid", errors)
     sequence = _integer(raw.get("sequence"), "sequence", errors)
     till_time = None
@@ -194,6 +223,8 @@ def receipt_parse(raw) -> tuple[ReceiptIn | None, dict[str, list[str]]]:
     raw_payments = raw.get("payments", [])
     if not isinstance(raw_payments, list):
         errors.add("payments", _("A list is required."))
+    elif len(raw_payments) > MAX_PAYMENTS:
+        errors.add("payments", _("A receipt may have at most %(n)d payments.") % {"n": MAX_PAYMENTS})
     else:
         for i, item in enumerate(raw_payments):
             if not isinstance(item, dict):

@@ -215,3 +215,12 @@ LOGGING = {
         "kombu": {"level": "WARNING"},
     },
 }
+
+# --- API input bounds and contract (issue 8, items 11-12): one block, kept apart for merging. ---
+# A batch of 500 receipts of 60 lines is about 3.4 MB of JSON (README, "Limits"); a larger body is a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "config.middleware.InputBoundaryMiddleware"
+)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["config.parsers.BoundedJSONParser"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "config.schema.ApiAutoSchema"

@@ -1,9 +1,14 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import TextField
+
 from ..models import PaymentType, Receipt, ReceiptKind, Shift
+from ..parsing import MAX_LINES, MAX_PAYMENTS
+from ..services import MAX_BATCH
 
 
 class StrictDecimalField(serializers.DecimalField):
@@ -32,9 +37,7 @@ class ReceiptLineInput(serializers.Serializer):
     original_line_no = serializers.IntegerField(
         required=False, min_value=1, help_text="In a return: the number (1, 2, ...) of the original receipt's line."
     )
-    barcode = serializers.CharField(
-        required=False, max_length=32, help_text="A barcode or a scale barcode (carries the weight)."
-    )
+    barcode = TextField(required=False, max_length=32, help_text="A barcode or a scale barcode (carries the weight).")
     quantity = quantity(required=False, help_text="Omit for a scale barcode: the weight is taken from it.")
     price = money(min_value=Decimal("0"))
     discount = money(required=False, default=Decimal("0"), min_value=Decimal("0"))
@@ -62,11 +65,16 @@ class ReceiptInput(serializers.Serializer):
         required=False,
         help_text="A return: the UUID of the sale it refers to. Without it the till needs the owner's leave.",
     )
-    lines = ReceiptLineInput(many=True, allow_empty=False)
-    payments = PaymentInput(many=True, allow_empty=False)
-    card_number = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
-    fiscal_sign = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
-    fiscal_number = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
+    lines = ReceiptLineInput(many=True, allow_empty=False, min_length=1, max_length=MAX_LINES)
+    payments = PaymentInput(
+        many=True,
+        required=False,
+        max_length=MAX_PAYMENTS,
+        help_text="They must add up to the total; none only when the total is zero.",
+    )
+    card_number = TextField(required=False, allow_blank=True, max_length=32, default="")
+    fiscal_sign = TextField(required=False, allow_blank=True, max_length=64, default="")
+    fiscal_number = TextField(required=False, allow_blank=True, max_length=64, default="")
 
 
 class ReceiptOutput(serializers.ModelSerializer):
@@ -91,7 +99,7 @@ class ReceiptResult(serializers.Serializer):
 
 
 class BatchInput(serializers.Serializer):
-    receipts = ReceiptInput(many=True, allow_empty=False, max_length=500)
+    receipts = ReceiptInput(many=True, allow_empty=False, min_length=1, max_length=MAX_BATCH)
 
 
 class BatchItemResult(serializers.Serializer):
@@ -118,15 +126,20 @@ class ShiftOpenInput(serializers.Serializer):
     opening_float = money(min_value=Decimal("0"), default=Decimal("0"))
 
 
+class PaymentFigures(serializers.Serializer):
+    """Net amount (sales minus returns) by payment type."""
+
+    cash = money(required=False)
+    card = money(required=False)
+
+
 class TillFigures(serializers.Serializer):
     """What the till's own Z-report says; every figure given is compared with ours."""
 
     receipts_count = serializers.IntegerField(required=False, min_value=0)
     sales_amount = money(required=False, min_value=Decimal("0"))
     returns_amount = money(required=False, min_value=Decimal("0"))
-    payments = serializers.DictField(
-        child=money(), required=False, help_text='Net amount by payment type, e.g. {"cash": "1200.00"}.'
-    )
+    payments = PaymentFigures(required=False, help_text='Net amount by payment type, e.g. {"cash": "1200.00"}.')
 
 
 class ShiftCloseInput(serializers.Serializer):
@@ -134,7 +147,66 @@ class ShiftCloseInput(serializers.Serializer):
     till_report = TillFigures(required=False)
 
 
+class ZReport(serializers.Serializer):
+    """Our Z-report of a closed shift, computed from the receipts we hold. Amounts are decimal strings."""
+
+    receipts_count = serializers.IntegerField()
+    sales_count = serializers.IntegerField()
+    sales_amount = money()
+    discount_amount = money()
+    returns_count = serializers.IntegerField()
+    returns_amount = money()
+    payments = serializers.DictField(child=money(), help_text="Net (sales minus returns) by payment type.")
+    sales_payments = serializers.DictField(child=money(), help_text="Sales by payment type.")
+    returns_payments = serializers.DictField(child=money(), help_text="Returns by payment type.")
+    first_receipt = serializers.IntegerField(allow_null=True, help_text="Lowest receipt number of the shift.")
+    last_receipt = serializers.IntegerField(allow_null=True, help_text="Highest receipt number of the shift.")
+    first_time = serializers.DateTimeField(allow_null=True)
+    last_time = serializers.DateTimeField(allow_null=True)
+    opening_float = money()
+    cash_expected = money(help_text="Opening float plus net cash.")
+
+
+class TillFiguresStored(serializers.Serializer):
+    """The till's figures as it sent them on closing (only those it sent)."""
+
+    receipts_count = serializers.IntegerField(required=False)
+    sales_amount = money(required=False)
+    returns_amount = money(required=False)
+    payments = serializers.DictField(child=money(), required=False)
+
+
+class Difference(serializers.Serializer):
+    """One figure where the till (or the counted cash) disagrees with our Z-report."""
+
+    figure = serializers.CharField(
+        help_text="counted_cash, receipts_count, sales_amount, returns_amount, payments.<type>"
+    )
+    ours = serializers.CharField()
+    till = serializers.CharField()
+    difference = serializers.CharField(help_text="Till minus ours.")
+
+
+@extend_schema_field(ZReport(allow_null=True, help_text="null while the shift is open."))
+class ZReportField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(TillFiguresStored(allow_null=True, help_text="null if the till sent none."))
+class TillFiguresField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(Difference(many=True))
+class DifferencesField(serializers.JSONField):
+    pass
+
+
 class ShiftOutput(serializers.ModelSerializer):
+    z_report = ZReportField(read_only=True, allow_null=True)
+    till_report = TillFiguresField(read_only=True, allow_null=True)
+    differences = DifferencesField(read_only=True)
+
     class Meta:
         model = Shift
         fields = [
@@ -180,3 +252,35 @@ class BarcodeLookupResult(serializers.Serializer):
     quantity = serializers.DecimalField(
         max_digits=14, decimal_places=3, allow_null=True, help_text="The weight a scale barcode carries."
     )
+
+
+class TillRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ShopRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    time_zone = serializers.CharField()
+
+
+class GapOutput(serializers.Serializer):
+    first = serializers.IntegerField(help_text="First missing receipt number.")
+    last = serializers.IntegerField(help_text="Last missing receipt number (inclusive).")
+
+
+class TillState(serializers.Serializer):
+    """What a till needs to carry on after a crash or a reinstall, from its token alone."""
+
+    till = TillRef()
+    shop = ShopRef()
+    open_shift = ShiftOutput(allow_null=True, help_text="The till's open shift, or null: open one.")
+    last_sequence = serializers.IntegerField(
+        help_text="The highest receipt number we hold from this till (0: none yet); number on from it."
+    )
+    last_upload_at = serializers.DateTimeField(allow_null=True)
+    gaps = GapOutput(many=True, help_text="Receipt numbers skipped and not yet uploaded: send them.")
+    server_time = serializers.DateTimeField()

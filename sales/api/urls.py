@@ -9,6 +9,7 @@ urlpatterns = [
     path("till/receipts/batch/", views.ReceiptBatchView.as_view(), name="receipt-batch"),
     path("till/shifts/", views.ShiftOpenView.as_view(), name="shift-open"),
     path("till/shifts/<int:shift_id>/close/", views.ShiftCloseView.as_view(), name="shift-close"),
+    path("till/state/", views.TillStateView.as_view(), name="till-state"),
     path("till/catalogue/", views.CatalogueView.as_view(), name="catalogue"),
     path("till/barcodes/<str:code>/", views.BarcodeLookupView.as_view(), name="barcode-lookup"),
     path("receipts/", backoffice.ReceiptListView.as_view(), name="receipt-list"),
