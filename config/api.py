@@ -106,6 +106,7 @@ class TextField(serializers.CharField):
 
     def __init__(self, *, multiline: bool = False, **kwargs):
         super().__init__(**kwargs)
+        self.multiline = multiline
         self.validators.append(ControlCharacterValidator(multiline=multiline))
 
 
@@ -165,6 +166,12 @@ class IdFilter(django_filters.NumberFilter):
     """A related object by id: an id that does not exist gives an empty list, not a 400."""
 
     field_class = forms.IntegerField
+    LARGEST = 2**63 - 1
+
+    def filter(self, qs, value):
+        if value is not None and not -self.LARGEST <= value <= self.LARGEST:
+            return qs.none()  # no row has it; the database would refuse the number itself
+        return super().filter(qs, value)
 
 
 class FilterSet(django_filters.FilterSet):
@@ -176,6 +183,15 @@ class FilterSet(django_filters.FilterSet):
         models.OneToOneField: {"filter_class": IdFilter},
         models.BooleanField: {"filter_class": BooleanFilter},
     }
+
+    def is_valid(self) -> bool:
+        """An empty value (`?kind=`) is an error, not "no filter", except for text filters."""
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if not isinstance(filter_, django_filters.CharFilter) and self.data.get(name) == "":
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+        return valid
 
 
 class ShopScopedAPIMixin:

@@ -21,6 +21,10 @@ ERROR_DESCRIPTIONS = {
     429: _("Too many requests: wait for Retry-After seconds."),
 }
 TILL_SCHEME = "tillToken"
+# Text the API takes holds no control characters (refused with a 400); queries and text areas may
+# hold tab and line breaks.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+NO_CONTROL_CHARACTERS_MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 class ApiAutoSchema(AutoSchema):
@@ -56,9 +60,22 @@ class ApiAutoSchema(AutoSchema):
         till = self._is_till_operation()
         return [auth for auth in auths if (TILL_SCHEME in auth) == till]
 
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not ({"enum", "format", "pattern"} & set(schema)):
+                schema["pattern"] = NO_CONTROL_CHARACTERS_MULTILINE
+        return parameters
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        """Lists of serializers carry their bounds (drf-spectacular maps them only on ListField)."""
+        """Lists of serializers carry their bounds (drf-spectacular maps them only on ListField);
+        text fields say they take no control characters."""
+        from .api import TextField
+
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, TextField) and "pattern" not in schema:
+            schema["pattern"] = NO_CONTROL_CHARACTERS_MULTILINE if field.multiline else NO_CONTROL_CHARACTERS
         if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
             minimum = field.min_length if field.min_length is not None else (0 if field.allow_empty else 1)
             if minimum:

@@ -20,6 +20,8 @@ from inventory.text import control_character, control_character_message
 from .models import PaymentType, ReceiptKind
 
 MAX_LINES = 1000
+MAX_DIGITS = 14  # of every amount and quantity column
+LARGEST_NUMBER = 2**62  # receipt numbers, product ids, line numbers
 MAX_PAYMENTS = 20
 RECEIPT_FIELDS = {
     "uuid",
@@ -93,6 +95,12 @@ def _decimal(value, path: str, errors: _Errors, *, places: int, required=True, m
     if -number.as_tuple().exponent > places:
         errors.add(path, _("Ensure that there are no more than %(n)d decimal places.") % {"n": places})
         return None
+    if abs(number) >= 10 ** (MAX_DIGITS - places):
+        errors.add(
+            path,
+            _("Ensure that there are no more than %(n)d digits before the decimal point.") % {"n": MAX_DIGITS - places},
+        )
+        return None
     if positive and number <= 0:
         errors.add(path, _("The quantity must be above zero."))
         return None
@@ -107,7 +115,7 @@ def _integer(value, path: str, errors: _Errors, *, required=True):
         if required:
             errors.add(path, _("This field is required."))
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**62:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > LARGEST_NUMBER:
         errors.add(path, _("A positive whole number is required."))
         return None
     return value
@@ -255,4 +263,6 @@ def receipt_parse(raw) -> tuple[ReceiptIn | None, dict[str, list[str]]]:
     receipt.total = sum((line.amount for line in lines), ZERO)
     receipt.discount = sum((line.discount for line in lines), ZERO)
     receipt.paid = sum((amount for _type, amount in payments), ZERO)
+    if max(abs(receipt.total), receipt.paid) >= 10 ** (MAX_DIGITS - 2):
+        return None, {"lines": [_("The receipt's total is too large.")]}
     return receipt, {}

@@ -224,3 +224,4 @@ MIDDLEWARE.insert(
 )
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["config.parsers.BoundedJSONParser"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "config.schema.ApiAutoSchema"
+SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"] = {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}}
