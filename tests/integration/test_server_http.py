@@ -69,7 +69,20 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
     port = _free_port()
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     process = subprocess.Popen(
-        [gunicorn, "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"],
+        [
+            gunicorn,
+            "config.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "3",
+            "--log-level",
+            "warning",
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -167,7 +180,13 @@ def sale(sequence: int, quantity: int = 1, **extra) -> dict:
 
 def test_a_till_works_a_day_over_http(server, world):
     till = Integrator(server, token=world["token"])
-    state = till.get("/api/v1/till/state/").json()
+    schema = schemathesis.openapi.from_dict(till.get("/api/schema/?format=json").json())
+
+    def conforms(response, path: str, method: str = "POST"):
+        schema[path][method].validate_response(response)  # raises on any difference with the schema
+        return response
+
+    state = conforms(till.get("/api/v1/till/state/"), "/api/v1/till/state/", "GET").json()
     assert (state["open_shift"], state["last_sequence"], state["gaps"]) == (None, 0, [])
     shift = till.post("/api/v1/till/shifts/", {"opening_float": "5000.00"})
     assert shift.status_code == 201, shift.text
@@ -191,19 +210,21 @@ def test_a_till_works_a_day_over_http(server, world):
     assert till.post("/api/v1/till/receipts/", first).status_code == 201
     again = till.post("/api/v1/till/receipts/", first)
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
-    conflict = error(till.post("/api/v1/till/receipts/", {**first, "fiscal_sign": "X"}), 409, "conflict")
+    conflict = till.post("/api/v1/till/receipts/", {**first, "fiscal_sign": "X"})
+    conflict = error(conforms(conflict, "/api/v1/till/receipts/"), 409, "conflict")
     assert conflict["receipt_id"] == Receipt.objects.get(sequence=1).pk
 
     # An offline till catches up: a batch with a bad receipt (a NUL), then the same batch again.
     batch = [sale(2), sale(3, fiscal_sign="F\x00"), sale(5)]
-    answer = till.post("/api/v1/till/receipts/batch/", {"receipts": batch}).json()
+    answer = till.post("/api/v1/till/receipts/batch/", {"receipts": batch})
+    answer = conforms(answer, "/api/v1/till/receipts/batch/").json()
     assert [r["status"] for r in answer["results"]] == ["created", "rejected", "created"]
     assert list(answer["results"][1]["errors"]) == ["fiscal_sign"]
     replay = till.post("/api/v1/till/receipts/batch/", {"receipts": batch}).json()
     assert [r["status"] for r in replay["results"]] == ["duplicate", "rejected", "duplicate"]
 
     # After a crash the till asks where it stands.
-    state = till.get("/api/v1/till/state/").json()
+    state = conforms(till.get("/api/v1/till/state/"), "/api/v1/till/state/", "GET").json()
     assert (state["open_shift"]["id"], state["last_sequence"], state["gaps"]) == (
         shift_id,
         5,
@@ -229,7 +250,7 @@ def test_a_till_works_a_day_over_http(server, world):
         {"counted_cash": "6350.00", "till_report": {"receipts_count": 5, "payments": {"cash": "1350.00"}}},
     )
     assert closed.status_code == 200, closed.text
-    report = closed.json()
+    report = conforms(closed, "/api/v1/till/shifts/{shift_id}/close/").json()
     assert (report["z_report"]["receipts_count"], report["z_report"]["cash_expected"]) == (4, "6350.00")
     assert [d["figure"] for d in report["differences"]] == ["receipts_count"]
     error(till.post("/api/v1/till/receipts/", sale(8)), 400, "invalid")  # no open shift

@@ -148,9 +148,10 @@ def test_every_admin_form_refuses_control_characters(superuser):
     assert checked > 40
 
 
-def test_an_admin_form_with_a_nul_answers_a_form_error_and_saves_nothing(client, superuser):
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x07", "\n"])
+def test_an_admin_form_with_a_control_character_answers_a_form_error_and_saves_nothing(client, superuser, char):
     client.force_login(superuser)
-    response = client.post("/admin/inventory/pricezone/add/", {"code": "Z9", "name": "North\x00zone"})
+    response = client.post("/admin/inventory/pricezone/add/", {"code": "Z9", "name": f"North{char}zone"})
     assert response.status_code == 200
     assert "name" in response.context["adminform"].form.errors
     assert not PriceZone.objects.filter(code="Z9").exists()
