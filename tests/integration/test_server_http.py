@@ -28,7 +28,7 @@ from inventory.services.prices import price_change_create_posted
 from sales.models import Receipt, Till
 from sales.services import till_token_issue
 from tests.factories import BarcodeFactory, PriceZoneFactory, ProductFactory, ShopFactory, UserFactory
-from tests.sales.test_schema_fuzz import fuzz_schema
+from tests.schema_fuzzing import fuzz_schema
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
 D = Decimal

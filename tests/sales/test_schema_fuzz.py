@@ -14,28 +14,14 @@ from django.core import signals
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from inventory.roles import SHOP_MANAGER
 from tests.factories import UserFactory
+from tests.schema_fuzzing import EXAMPLES, fuzz_schema
 
 pytestmark = pytest.mark.django_db
-EXAMPLES = 12
-# Valid by the schema, refused by a business rule that no schema can state: an unknown product, amounts
-# that do not add up, a shift already open or already closed, a scale barcode with a bad PLU. Every other
-# check runs on them; "schema-valid data is accepted" is checked on every other operation.
-BUSINESS_RULES = {
-    "POST /api/v1/till/receipts/",
-    "POST /api/v1/till/shifts/",
-    "POST /api/v1/till/shifts/{shift_id}/close/",
-    "GET /api/v1/till/barcodes/{code}/",
-}
-# A batch is answered 200 with a result per receipt, each succeeding or failing alone: an invalid receipt
-# inside a valid batch is "rejected" in the answer, not a 400 for the batch. Checked below instead.
-BATCH = "POST /api/v1/till/receipts/batch/"
 
 
 def test_the_schema_is_valid_and_generates_without_warnings(tmp_path):
@@ -56,49 +42,6 @@ def connection_kept_for_the_test():
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
-
-
-def fuzz_schema(schema, headers: dict, *, examples: int = EXAMPLES) -> tuple[dict[str, set[int]], dict[str, set[str]]]:
-    """Every operation with valid and invalid data; returns the status codes seen and every check's failures."""
-    schema.config.generation.update(with_security_parameters=False)  # our credentials, not generated ones
-    seen: dict[str, set[int]] = {}
-    failures: dict[str, set[str]] = {}
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 12
-    for operation in operations:
-        _fuzz_operation(operation, headers, seen, failures, examples)
-    return seen, failures
-
-
-def _fuzz_operation(operation, headers: dict, seen: dict, failures: dict, examples: int) -> None:
-    label = f"{operation.method.upper()} {operation.path}"
-    strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
-    if operation.body or any(True for _ in operation.iter_parameters()):
-        strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
-    excluded = [positive_data_acceptance] if label in BUSINESS_RULES else []
-    if label == BATCH:
-        excluded.append(negative_data_rejection)
-
-    @given(case=st.one_of(*strategies))
-    @settings(
-        max_examples=examples * len(strategies),
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    def run(case):
-        response = case.call(headers=headers)
-        seen.setdefault(label, set()).add(response.status_code)
-        try:
-            case.validate_response(response, headers=headers, excluded_checks=excluded)
-            negative = case.meta is not None and case.meta.generation.mode == GenerationMode.NEGATIVE
-            if label == BATCH and negative and response.status_code == 200:
-                assert response.json()["rejected"] >= 1, f"an invalid batch was not refused: {case.body!r:.500}"
-        except (Exception, BaseExceptionGroup) as exc:  # every failure is collected, none shrunk
-            failures.setdefault(label, set()).add(f"{type(exc).__name__}: {str(exc)[:1200]}")
-
-    run()
 
 
 def _fuzz(headers: dict) -> dict[str, set[int]]:
