@@ -45,10 +45,12 @@ class InputBoundaryMiddleware:
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            code = {404: "not_found", 403: "permission_denied", 405: "method_not_allowed"}.get(
-                response.status_code, "error"
-            )
-            detail = getattr(response, "reason_phrase", "") or _("Error")
+            code, detail = {
+                400: ("invalid", _("Bad request.")),
+                403: ("permission_denied", _("You do not have permission to perform this action.")),
+                404: ("not_found", _("Not found.")),
+                405: ("method_not_allowed", _("Method not allowed.")),
+            }.get(response.status_code, ("error", getattr(response, "reason_phrase", "") or _("Error")))
             return _json(error_body(detail=detail, code=code), response.status_code, response)
         return response
 
