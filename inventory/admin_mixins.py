@@ -1,5 +1,6 @@
 """Admin building blocks shared by every app's admin: shop scoping, documents, exports."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from .exceptions import DomainError
 from .models import Shop
 from .selectors import product_ids_matching_code, shops_for_user, user_may_see_shops, user_sees_all_shops
 from .services.common import ensure_period_open
+from .text import ControlCharacterValidator
 
 
 class ShopScopedAdminMixin:
@@ -53,6 +55,54 @@ class ShopScopedAdminMixin:
         if db_field.related_model is Shop and not user_sees_all_shops(request.user):
             kwargs["queryset"] = shops_for_user(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def formfield_refuse_control_characters(formfield):
+    """A form's text field refuses control characters; a text area keeps tab and line breaks."""
+    if isinstance(formfield, forms.CharField) and not isinstance(formfield, forms.JSONField):
+        validator = ControlCharacterValidator(multiline=isinstance(formfield.widget, forms.Textarea))
+        if validator not in formfield.validators:
+            formfield.validators.append(validator)
+    return formfield
+
+
+class ControlCharactersAdminMixin:
+    """Every text field of the admin's forms (and its inlines' forms) refuses control characters."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return formfield_refuse_control_characters(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+    # Fields a form declares itself (a library's admin form) are not built by formfield_for_dbfield.
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for field in form.base_fields.values():
+            formfield_refuse_control_characters(field)
+        return form
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        for field in formset.form.base_fields.values():
+            formfield_refuse_control_characters(field)
+        return formset
+
+
+def _guarded(admin_class):
+    if issubclass(admin_class, ControlCharactersAdminMixin):
+        return admin_class
+    attrs = {}
+    if getattr(admin_class, "inlines", None):
+        attrs["inlines"] = [_guarded(inline) for inline in admin_class.inlines]
+    attrs["__module__"] = admin_class.__module__
+    return type(admin_class.__name__, (ControlCharactersAdminMixin, admin_class), attrs)
+
+
+def refuse_control_characters_everywhere(site: admin.AdminSite) -> None:
+    """Called once every admin is registered (ours and the libraries'): all of them, and their inlines."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, ControlCharactersAdminMixin):
+            continue
+        site.unregister(model)
+        site.register(model, _guarded(type(model_admin)))
 
 
 class ProductCodeSearchMixin:

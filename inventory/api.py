@@ -5,7 +5,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, serializers
 
-from config.api import NewestFirstCursor, ShopScopedAPIMixin
+from config.api import BooleanFilter, FilterSet, NewestFirstCursor, ShopScopedAPIMixin
 
 from .models import StockBalance
 
@@ -31,12 +31,12 @@ class StockBalanceSerializer(serializers.ModelSerializer):
         ]
 
 
-class StockBalanceFilter(django_filters.FilterSet):
+class StockBalanceFilter(FilterSet):
     sku = django_filters.CharFilter(field_name="product__sku", label=_("SKU"))
     group = django_filters.CharFilter(
         field_name="product__group__path", lookup_expr="startswith", label=_("group path (and below)")
     )
-    negative = django_filters.BooleanFilter(method="filter_negative", label=_("negative"))
+    negative = BooleanFilter(method="filter_negative", label=_("negative"))
 
     class Meta:
         model = StockBalance

@@ -21,6 +21,11 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import bulk  # noqa: F401  (registers the `__any` lookup)
+        # django.contrib.admin comes first in INSTALLED_APPS: every admin module is loaded by now.
+        from django.contrib import admin
 
+        from . import bulk  # noqa: F401  (registers the `__any` lookup)
+        from .admin_mixins import refuse_control_characters_everywhere
+
+        refuse_control_characters_everywhere(admin.site)
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="inventory.sync_roles")

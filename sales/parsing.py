@@ -15,9 +15,14 @@ from decimal import Decimal, InvalidOperation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from inventory.text import control_character, control_character_message
+
 from .models import PaymentType, ReceiptKind
 
 MAX_LINES = 1000
+MAX_DIGITS = 14  # of every amount and quantity column
+LARGEST_NUMBER = 2**62  # receipt numbers, product ids, line numbers
+MAX_PAYMENTS = 20
 RECEIPT_FIELDS = {
     "uuid",
     "sequence",
@@ -90,6 +95,12 @@ def _decimal(value, path: str, errors: _Errors, *, places: int, required=True, m
     if -number.as_tuple().exponent > places:
         errors.add(path, _("Ensure that there are no more than %(n)d decimal places.") % {"n": places})
         return None
+    if abs(number) >= 10 ** (MAX_DIGITS - places):
+        errors.add(
+            path,
+            _("Ensure that there are no more than %(n)d digits before the decimal point.") % {"n": MAX_DIGITS - places},
+        )
+        return None
     if positive and number <= 0:
         errors.add(path, _("The quantity must be above zero."))
         return None
@@ -104,7 +115,7 @@ def _integer(value, path: str, errors: _Errors, *, required=True):
         if required:
             errors.add(path, _("This field is required."))
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**62:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > LARGEST_NUMBER:
         errors.add(path, _("A positive whole number is required."))
         return None
     return value
@@ -120,6 +131,29 @@ def _text(value, path: str, errors: _Errors, *, max_length: int) -> str:
         errors.add(path, _("Ensure this field has no more than %(n)d characters.") % {"n": max_length})
         return ""
     return value.strip()
+
+
+def _control_characters(raw, errors: _Errors) -> None:
+    """Every string of the body, keys included, checked for control characters, each error at its path.
+
+    A NUL anywhere (a known field or not) would reach PostgreSQL through the stored payload of
+    a conflict; so the receipt is refused here, alone, and the rest of a batch goes on.
+    """
+    stack = [(raw, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if char := control_character(value):
+                errors.add(path or "non_field_errors", control_character_message(char))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                key_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and (char := control_character(key)):
+                    errors.add(path or "non_field_errors", control_character_message(char))
+                    continue
+                stack.append((item, key_path))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{i}" if path else str(i)) for i, item in enumerate(value))
 
 
 def _uuid(value, path: str, errors: _Errors, *, required=True):
@@ -161,6 +195,9 @@ def receipt_parse(raw) -> tuple[ReceiptIn | None, dict[str, list[str]]]:
     if not isinstance(raw, dict):
         errors.add("non_field_errors", _("A receipt must be a JSON object."))
         return None, errors
+    _control_characters(raw, errors)
+    if errors:
+        return None, dict(sorted(errors.items()))
     receipt_uuid = _uuid(raw.get("uuid"), "uuid", errors)
     sequence = _integer(raw.get("sequence"), "sequence", errors)
     till_time = None
@@ -194,6 +231,8 @@ def receipt_parse(raw) -> tuple[ReceiptIn | None, dict[str, list[str]]]:
     raw_payments = raw.get("payments", [])
     if not isinstance(raw_payments, list):
         errors.add("payments", _("A list is required."))
+    elif len(raw_payments) > MAX_PAYMENTS:
+        errors.add("payments", _("A receipt may have at most %(n)d payments.") % {"n": MAX_PAYMENTS})
     else:
         for i, item in enumerate(raw_payments):
             if not isinstance(item, dict):
@@ -224,4 +263,6 @@ def receipt_parse(raw) -> tuple[ReceiptIn | None, dict[str, list[str]]]:
     receipt.total = sum((line.amount for line in lines), ZERO)
     receipt.discount = sum((line.discount for line in lines), ZERO)
     receipt.paid = sum((amount for _type, amount in payments), ZERO)
+    if max(abs(receipt.total), receipt.paid) >= 10 ** (MAX_DIGITS - 2):
+        return None, {"lines": [_("The receipt's total is too large.")]}
     return receipt, {}

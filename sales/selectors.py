@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, Sum, When
 from django.db.models.functions import ExtractHour
+from django.utils import timezone
 
 from inventory.models import Shop, StockLedgerEntry
 
-from .models import Receipt, ReceiptKind, ReceiptLine, Shift
+from .models import Receipt, ReceiptKind, ReceiptLine, Shift, Till
 
 ZERO = Decimal("0")
 RECEIPT_SOURCE = "receipt"
@@ -196,3 +197,17 @@ def receipt_ledger_differences() -> list[dict]:
         for receipt_id in stray
     ]
     return result
+
+
+def till_state_get(*, till: Till) -> dict:
+    """A till's own state, to recover alone after a crash: its open shift, last receipt number and gaps."""
+    till = Till.objects.select_related("shop").get(pk=till.pk)  # fresh: the numbers move with every upload
+    return {
+        "till": till,
+        "shop": till.shop,
+        "open_shift": Shift.objects.filter(till=till, closed_at__isnull=True).first(),
+        "last_sequence": till.last_sequence,
+        "last_upload_at": till.last_upload_at,
+        "gaps": list(till.gaps.order_by("first").values("first", "last")),
+        "server_time": timezone.now(),
+    }

@@ -313,3 +313,14 @@ LOGGING = {
         "kombu": {"level": "WARNING"},
     },
 }
+
+# --- API input bounds and contract (issue 8, items 11-12): one block, kept apart for merging. ---
+# A batch of 500 receipts of 60 lines is 2.7 MB of JSON (5.3 MB with every field at its longest, 8.0 MB
+# of that pretty-printed): 8 MiB takes all of them. A larger body is a JSON 413 (README, "Limits").
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "config.middleware.InputBoundaryMiddleware"
+)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["config.parsers.BoundedJSONParser"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "config.schema.ApiAutoSchema"
+SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"] = {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}}

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, serializers
 
-from config.api import NewestFirstCursor, ShopScopedAPIMixin
+from config.api import BooleanFilter, FilterSet, IdFilter, NewestFirstCursor, ShopScopedAPIMixin
 
 from ..models import Receipt, ReceiptLine, ReceiptPayment, Shift, Till, TillGap
 from .serializers import ShiftOutput
@@ -78,10 +78,10 @@ class ReceiptDetailSerializer(ReceiptSerializer):
         fields = [*ReceiptSerializer.Meta.fields, "lines", "payments"]
 
 
-class ReceiptFilter(django_filters.FilterSet):
+class ReceiptFilter(FilterSet):
     date_from = django_filters.DateFilter(field_name="business_date", lookup_expr="gte", label=_("from date"))
     date_to = django_filters.DateFilter(field_name="business_date", lookup_expr="lte", label=_("to date"))
-    flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("flagged"))
+    flagged = BooleanFilter(method="filter_flagged", label=_("flagged"))
 
     class Meta:
         model = Receipt
@@ -106,20 +106,19 @@ class ReceiptDetailView(ShopScopedAPIMixin, generics.RetrieveAPIView):
     serializer_class = ReceiptDetailSerializer
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(ShiftOutput):
     till_code = serializers.CharField(source="till.code", read_only=True)
     shop = serializers.IntegerField(source="till.shop_id", read_only=True)
 
-    class Meta:
-        model = Shift
+    class Meta(ShiftOutput.Meta):
         fields = ["till", "till_code", "shop", *ShiftOutput.Meta.fields]
 
 
-class ShiftFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="till__shop", label=_("shop"))
+class ShiftFilter(FilterSet):
+    shop = IdFilter(field_name="till__shop", label=_("shop"))
     opened_from = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__gte", label=_("opened from"))
     opened_to = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__lte", label=_("opened to"))
-    is_open = django_filters.BooleanFilter(field_name="closed_at", lookup_expr="isnull", label=_("open"))
+    is_open = BooleanFilter(field_name="closed_at", lookup_expr="isnull", label=_("open"))
 
     class Meta:
         model = Shift
@@ -157,9 +156,15 @@ class TillSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "shop", "shop_code", "is_active", "last_upload_at", "last_sequence", "gaps"]
 
 
+class TillFilter(FilterSet):
+    class Meta:
+        model = Till
+        fields = ["shop", "is_active"]
+
+
 class TillListView(ShopScopedAPIMixin, generics.ListAPIView):
     """Tills with their sync status: last upload, last receipt number, missing receipt numbers."""
 
     queryset = Till.objects.select_related("shop").prefetch_related("gaps").order_by("shop__code", "code")
     serializer_class = TillSerializer
-    filterset_fields = ["shop", "is_active"]
+    filterset_class = TillFilter

@@ -14,11 +14,15 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import StrictPageSizeMixin, error_body
 from inventory.exceptions import ProductNotFound
 from inventory.models import Barcode
 from inventory.money import round_money
 from inventory.selectors import catalogue_for_zone, product_find_by_code, shop_local_date
+from inventory.text import control_character
 
+from ..exceptions import ReceiptConflictError, ReceiptInvalid
+from ..selectors import till_state_get
 from ..services import MAX_BATCH, Status, receipts_ingest, shift_close, shift_open
 from .authentication import IsTill, TillTokenAuthentication
 from .serializers import (
@@ -32,6 +36,7 @@ from .serializers import (
     ShiftCloseInput,
     ShiftOpenInput,
     ShiftOutput,
+    TillState,
 )
 
 
@@ -57,6 +62,8 @@ def _outcomes_json(outcomes) -> list[dict]:
 
 
 class ReceiptCreateView(TillView):
+    error_status_codes = (409,)
+
     @extend_schema(
         operation_id="till_receipt_upload",
         request=ReceiptInput,
@@ -71,11 +78,16 @@ class ReceiptCreateView(TillView):
     def post(self, request):
         (outcome,) = receipts_ingest(till=request.auth, bodies=[request.data])
         if outcome.status == Status.REJECTED:
-            return Response({"errors": outcome.errors}, status=status.HTTP_400_BAD_REQUEST)
+            body = error_body(detail=ReceiptInvalid.default_message, code="invalid", errors=outcome.errors)
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         if outcome.status == Status.CONFLICT:
-            return Response(
-                {"errors": outcome.errors, "receipt_id": outcome.receipt.pk}, status=status.HTTP_409_CONFLICT
+            body = error_body(
+                detail=ReceiptConflictError.default_message,
+                code="conflict",
+                errors=outcome.errors,
+                receipt_id=outcome.receipt.pk,
             )
+            return Response(body, status=status.HTTP_409_CONFLICT)
         code = status.HTTP_201_CREATED if outcome.status == Status.CREATED else status.HTTP_200_OK
         return Response(ReceiptResult({"status": outcome.status, "receipt": outcome.receipt}).data, status=code)
 
@@ -137,7 +149,7 @@ class ShiftCloseView(TillView):
         return Response(ShiftOutput(shift).data)
 
 
-class CataloguePagination(CursorPagination):
+class CataloguePagination(StrictPageSizeMixin, CursorPagination):
     ordering = "id"
     page_size = 1000
     page_size_query_param = "page_size"
@@ -229,10 +241,16 @@ class CatalogueView(generics.ListAPIView):
 class BarcodeLookupView(TillView):
     @extend_schema(
         operation_id="till_barcode_lookup",
-        responses={200: BarcodeLookupResult, 404: OpenApiResponse(description="No product has this code.")},
+        responses={
+            200: BarcodeLookupResult,
+            400: OpenApiResponse(description="A malformed scale barcode."),
+            404: OpenApiResponse(description="No product has this code."),
+        },
         summary="Find a product by barcode, scale barcode or SKU",
     )
     def get(self, request, code: str):
+        if not code.strip() or control_character(code):  # no product has such a code
+            raise NotFound(str(ProductNotFound.default_message))
         try:
             match = product_find_by_code(code)
         except ProductNotFound as exc:
@@ -246,3 +264,16 @@ class BarcodeLookupView(TillView):
             .get(pk=match.product.pk)
         )
         return Response(BarcodeLookupResult({"product": product, "barcode": code, "quantity": match.quantity}).data)
+
+
+class TillStateView(TillView):
+    @extend_schema(
+        operation_id="till_state",
+        responses={200: TillState},
+        summary="The till's own state: open shift, last receipt number, missing numbers",
+        description="For a till that restarts (after a crash, a reinstall): with its token alone it learns "
+        "whether a shift is open (continue it, or open one), the highest receipt number we hold (number on "
+        "from it) and the numbers we are missing (send those receipts).",
+    )
+    def get(self, request):
+        return Response(TillState(till_state_get(till=request.auth)).data)
