@@ -2,12 +2,11 @@
 
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from inventory.api_shared import NewestFirstCursor, ShopScopedAPIMixin  # noqa: F401  (moved to inventory)
 from inventory.exceptions import DomainError
-from inventory.selectors import shops_for_user
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -40,24 +39,3 @@ def exception_handler(exc, context):
             body["receipt_id"] = exc.receipt.pk
         return Response(body, status=code)
     return drf_exception_handler(exc, context)
-
-
-class NewestFirstCursor(CursorPagination):
-    """Cursor pages for long lists (receipts, balances): stable while rows are added."""
-
-    ordering = "-id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
-class ShopScopedAPIMixin:
-    """Back-office lists and details show only the shops the user may see, like the admin."""
-
-    shop_field = "shop"
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if getattr(self, "swagger_fake_view", False):
-            return queryset
-        return queryset.filter(**{f"{self.shop_field}__in": shops_for_user(user=self.request.user)})

@@ -21,6 +21,6 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import bulk  # noqa: F401  (registers the `__any` lookup)
+        from . import admin_export, bulk, report_imports, reports  # noqa: F401  (`__any`; reports, with the engine)
 
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="inventory.sync_roles")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_issue
-from reports.management.commands.seed_demo import demo_users_create
+from sales.management.commands.seed_demo import demo_users_create
 from sales.models import Till
 from sales.services import till_token_issue
 from tests.factories import ShopFactory, UserFactory
