@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -30,6 +30,13 @@ class ShopScopedAdminMixin:
     """
 
     any_shop_fields: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "shop_lookup" in cls.__dict__:  # the admin-side lookup this declaration replaced
+            raise ImproperlyConfigured(
+                f"{cls.__name__}.shop_lookup: declare SHOP_FIELDS on the model instead (inventory/scoping.py)."
+            )
 
     def get_queryset(self, request):
         return visible_to(super().get_queryset(request), request.user)
