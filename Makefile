@@ -56,29 +56,29 @@ demo: sysdeps $(VENV)/.runtime .env seed
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: $(VENV)/.dev
-	DJANGO_TESTING=1 DATABASE_URL= $(BIN)/pytest -q -n 2
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL= $(BIN)/pytest -q -n 2
 
 # PostgreSQL: DATABASE_URL if set, else 127.0.0.1:5432. With CI=true an unreachable server fails.
 test-postgres: $(VENV)/.dev
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) -m config.dbcheck "$$url"; then \
-	  echo "== PostgreSQL: $$url"; DJANGO_TESTING=1 DATABASE_URL="$$url" $(BIN)/pytest -q -n 2; \
+	  echo "== PostgreSQL: $$url"; DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL="$$url" $(BIN)/pytest -q -n 2; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $$url is not reachable (CI=true: failing)."; exit 1; \
 	else echo "PostgreSQL at $$url is not reachable: skipping the PostgreSQL run."; fi
 
 test: sysdeps lint test-sqlite test-postgres
 
 messages: $(VENV)/.dev
-	DJANGO_TESTING=1 $(PY) manage.py makemessages -l ru -l kk --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
-	DJANGO_TESTING=1 $(PY) manage.py compilemessages --ignore=.venv
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemessages -l ru -l kk --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages --ignore=.venv
 
 bench: $(VENV)/.dev
-	DJANGO_TESTING=1 $(PY) bench/run.py
-	DJANGO_TESTING=1 DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/retail_bench} $(PY) bench/stock.py
-	DJANGO_TESTING=1 DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/retail_bench} $(PY) bench/sales.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) bench/run.py
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/retail_bench} $(PY) bench/stock.py
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/retail_bench} $(PY) bench/sales.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

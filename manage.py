@@ -4,7 +4,10 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # The site's settings; `DJANGO_SETTINGS_MODULE=config.settings.test` (what `make lint` and
+    # `make messages` use) for the test settings. DJANGO_TESTING=1 is kept as a shorthand for it.
+    default = "config.settings.test" if os.environ.get("DJANGO_TESTING") == "1" else "config.settings.main"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

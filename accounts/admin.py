@@ -1,4 +1,5 @@
-"""API tokens in the admin: issue (the secret is shown once) and revoke.
+"""Users and groups in the admin (with the shops a user manages), and API tokens: issue (the
+secret is shown once) and revoke.
 
 Everyone with the add permission issues and revokes their own tokens; an owner (the
 `manage_all_apitokens` permission) those of every staff user.
@@ -7,6 +8,8 @@ Everyone with the add permission issues and revokes their own tokens; an owner (
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
@@ -14,10 +17,32 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inventory.models import Shop
+
 from .models import ApiToken
 from .services import api_token_issue, api_token_revoke
 
 MANAGE_ALL = "accounts.manage_all_apitokens"
+
+
+class ManagedShopInline(admin.TabularInline):
+    model = Shop.managers.through
+    autocomplete_fields = ["shop"]
+    extra = 1
+    verbose_name = gettext_lazy("managed shop")
+    verbose_name_plural = gettext_lazy("managed shops (for the Shop manager role)")
+
+
+class ChainUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, ManagedShopInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_active", "groups"]
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), ChainUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, GroupAdmin)
 
 
 class IssueTokenForm(forms.Form):

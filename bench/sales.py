@@ -28,8 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_TESTING", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/retail_bench")
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -161,8 +160,10 @@ def start_server():
     env = {
         **os.environ,
         "DEBUG": "0",
-        "DJANGO_TESTING": "0",
+        "DJANGO_SETTINGS_MODULE": "config.settings.main",
         "SECRET_KEY": "bench-only",
+        # The till API starts no task a bench request waits on: no broker needed, on purpose.
+        "CELERY_TASK_ALWAYS_EAGER": "1",
         "ALLOWED_HOSTS": "127.0.0.1",
         # Plain HTTP on the loopback, no TLS proxy: no redirect to HTTPS; raw throughput: no throttle.
         "SECURE_SSL_REDIRECT": "0",

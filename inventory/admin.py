@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from reports.admin_export import ExcelExportMixin
 from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
 
+from .admin_export import ExcelExportMixin
 from .admin_imports import import_in_background
 from .admin_mixins import (
     DOCUMENT_AUDIT_FIELDS,
@@ -73,7 +73,6 @@ class PriceZoneAdmin(BaseAdmin):
 
 @admin.register(Shop)
 class ShopAdmin(ShopScopedAdminMixin, HistoryAdmin):
-    shop_lookup = "pk"
     list_display = [
         "code",
         "name",

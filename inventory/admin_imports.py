@@ -40,7 +40,7 @@ def import_in_background(model_admin, request, *, report: str, params: dict, fil
     rows = xlsx_row_count(file)
     if rows <= settings.IMPORT_BACKGROUND_ROWS:
         return None
-    from reports.jobs import report_job_start  # the job runner is the report centre's
+    from reports.jobs import report_job_start  # the report engine runs imports in the background
 
     report_job_start(
         report=report, fmt="xlsx", params=params, user=request.user, source=file, shop_ids=shop_ids, title=title

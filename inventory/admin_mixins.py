@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from reports.admin_export import ExcelExportMixin
-
+from .admin_export import ExcelExportMixin
 from .exceptions import DomainError
 from .models import Shop
-from .selectors import product_ids_matching_code, shops_for_user, user_may_see_shops, user_sees_all_shops
+from .scoping import shop_fields, shops_for_user, user_may_see_shops, user_sees_all_shops, visible_to
+from .selectors import product_ids_matching_code
 from .services.common import ensure_period_open
 from .text import ControlCharacterValidator
 
@@ -24,18 +24,24 @@ from .text import ControlCharacterValidator
 class ShopScopedAdminMixin:
     """Shows a shop manager only the data of their shops, everywhere in the admin.
 
-    `shop_lookup` is the path from the model to its Shop ("shop", "till__shop"; "pk" for
-    Shop itself). Lists, exports (they use the changelist queryset), change and history
-    pages and Shop choices in forms are all filtered; another shop's object by URL is 404.
+    The shops of a row are those its model declares (`SHOP_FIELDS`, see inventory/scoping.py):
+    a row is listed when any of them is the user's. Lists, exports (they use the changelist
+    queryset), change and history pages are all filtered; another shop's object by URL is 404.
+    Shop choices in forms offer the user's shops, except fields named in `any_shop_fields`
+    (a transfer's destination: any shop may receive).
     """
 
-    shop_lookup = "shop"
+    any_shop_fields: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "shop_lookup" in cls.__dict__:  # the admin-side lookup this declaration replaced
+            raise ImproperlyConfigured(
+                f"{cls.__name__}.shop_lookup: declare SHOP_FIELDS on the model instead (inventory/scoping.py)."
+            )
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if user_sees_all_shops(request.user):
-            return queryset
-        return queryset.filter(**{f"{self.shop_lookup}__in": shops_for_user(user=request.user).values("pk")})
+        return visible_to(super().get_queryset(request), request.user)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -52,7 +58,9 @@ class ShopScopedAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Shop and not user_sees_all_shops(request.user):
+        if db_field.name in self.any_shop_fields:
+            kwargs.setdefault("queryset", Shop.objects.trading().order_by("code"))
+        elif db_field.related_model is Shop and not user_sees_all_shops(request.user):
             kwargs["queryset"] = shops_for_user(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -273,9 +281,10 @@ class DocumentAdminMixin:
 
             def clean(self):
                 data = super().clean()
+                # Every shop the document declares (SHOP_FIELDS), as edited or as saved.
                 shop_ids = [
                     (data.get(name).pk if data.get(name) else getattr(self.instance, f"{name}_id", None))
-                    for name in ("shop", "to_shop")
+                    for name in shop_fields(type(self.instance))
                 ]
                 # The date it has and the date it would get: neither may be in a closed period.
                 dates = {data.get("business_date"), self.instance.business_date if self.instance.pk else None}

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,6 @@ from .models import (
     OpeningBalanceLine,
     PeriodLock,
     Posting,
-    Shop,
     StockBalance,
     StockLedgerEntry,
     Stocktake,
@@ -36,7 +35,7 @@ from .models import (
     WriteOff,
     WriteOffLine,
 )
-from .selectors import shops_for_user, user_may_see_shops, user_sees_all_shops
+from .scoping import user_may_see_shops
 from .services import (
     goods_receipt_cancel,
     goods_receipt_post,
@@ -227,21 +226,9 @@ class TransferAdmin(ShopDocumentAdmin):
     middle_fields = ["to_shop", "received_date", "received_by"]
     readonly_fields = ["received_date", "received_by"]
     inlines = [TransferLineInline]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "to_shop":
-            # A manager sends only from their shops, but to any shop of the chain.
-            kwargs["queryset"] = Shop.objects.trading().order_by("code")
-            return super(ShopScopedAdminMixin, self).formfield_for_foreignkey(db_field, request, **kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_queryset(self, request):
-        # Both shops' managers see a transfer.
-        queryset = super(ShopScopedAdminMixin, self).get_queryset(request)
-        if user_sees_all_shops(request.user):
-            return queryset
-        shops = shops_for_user(user=request.user).values("pk")
-        return queryset.filter(Q(shop__in=shops) | Q(to_shop__in=shops))
+    # Both shops' managers see a transfer (Transfer.SHOP_FIELDS); a manager sends only from
+    # their shops, but to any shop of the chain.
+    any_shop_fields = ("to_shop",)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not _transfer_side_may_edit(request.user, obj):
@@ -334,7 +321,6 @@ class StocktakeAdmin(ShopDocumentAdmin):
 class ShopScopedLineAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, BaseAdmin):
     """Lines of big documents on a paged list: searchable by product, name, SKU or barcode."""
 
-    shop_lookup = "document__shop"
     search_fields = ["product__sku", "product__name", "document__number"]
     list_select_related = ["document", "product"]
     autocomplete_fields = ["product"]

@@ -1,13 +1,12 @@
-"""The back-office API of inventory: stock balances of the shops a user may see."""
+"""The back-office API of inventory: stock balances and transfers of the shops a user may see."""
 
 import django_filters
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, serializers
 
-from config.api import BooleanFilter, FilterSet, NewestFirstCursor, ShopScopedAPIMixin
-
-from .models import StockBalance
+from .api_shared import BooleanFilter, FilterSet, NewestFirstCursor, ShopScopedAPIMixin
+from .models import StockBalance, Transfer
 
 
 class StockBalanceSerializer(serializers.ModelSerializer):
@@ -55,5 +54,33 @@ class StockBalanceListView(ShopScopedAPIMixin, generics.ListAPIView):
     pagination_class = NewestFirstCursor
 
 
+class TransferSerializer(serializers.ModelSerializer):
+    shop_code = serializers.CharField(source="shop.code", read_only=True)
+    to_shop_code = serializers.CharField(source="to_shop.code", read_only=True)
+
+    class Meta:
+        model = Transfer
+        fields = ["id", "number", "status", "business_date", "shop", "shop_code", "to_shop", "to_shop_code"]
+        fields += ["received_date", "comment"]
+
+
+class TransferFilter(FilterSet):
+    class Meta:
+        model = Transfer
+        fields = ["status", "shop", "to_shop", "business_date"]
+
+
+class TransferListView(ShopScopedAPIMixin, generics.ListAPIView):
+    """Transfers either of whose shops the user may see (sender or receiver), newest first."""
+
+    queryset = Transfer.objects.select_related("shop", "to_shop")
+    serializer_class = TransferSerializer
+    filterset_class = TransferFilter
+    pagination_class = NewestFirstCursor
+
+
 app_name = "inventory-api"
-urlpatterns = [path("stock-balances/", StockBalanceListView.as_view(), name="stock-balance-list")]
+urlpatterns = [
+    path("stock-balances/", StockBalanceListView.as_view(), name="stock-balance-list"),
+    path("transfers/", TransferListView.as_view(), name="transfer-list"),
+]

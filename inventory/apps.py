@@ -24,7 +24,7 @@ class InventoryConfig(AppConfig):
         # django.contrib.admin comes first in INSTALLED_APPS: every admin module is loaded by now.
         from django.contrib import admin
 
-        from . import bulk  # noqa: F401  (registers the `__any` lookup)
+        from . import admin_export, bulk, report_imports, reports  # noqa: F401  (`__any`; reports, with the engine)
         from .admin_mixins import refuse_control_characters_everywhere
 
         refuse_control_characters_everywhere(admin.site)

@@ -1,14 +1,13 @@
-"""Admin wiring that spans the project: Excel export on every changelist, users' shops.
+"""The report centre: report files (list, download links) and the New report form.
 
-This module is loaded last (reports is the last app), so every ModelAdmin registered
-by then, ours or a library's (users, groups, the Celery schedule), gets the Excel button.
+Imports no domain app: report choices come from the registry, shops and product groups from
+the shop scope the apps registered there (`reports.registry.scope()`). Its list gets the
+"Excel" button like every other list (`accounts.apps` wires it).
 """
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -16,33 +15,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import ProductGroup, Shop
-from inventory.selectors import shops_for_user, user_sees_all_shops
-
 from . import registry
-from .admin_export import ExcelExportMixin
 from .jobs import report_job_start
 from .models import ReportFile, ReportFormat, ReportStatus
-
-
-class ManagedShopInline(admin.TabularInline):
-    model = Shop.managers.through
-    autocomplete_fields = ["shop"]
-    extra = 1
-    verbose_name = _("managed shop")
-    verbose_name_plural = _("managed shops (for the Shop manager role)")
-
-
-class ChainUserAdmin(UserAdmin):
-    inlines = [*UserAdmin.inlines, ManagedShopInline]
-    list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_active", "last_login"]
-    list_filter = ["is_staff", "is_active", "groups"]
-
-
-admin.site.unregister(User)
-admin.site.register(User, ChainUserAdmin)
-admin.site.unregister(Group)
-admin.site.register(Group, GroupAdmin)
 
 
 class NewReportForm(forms.Form):
@@ -50,13 +25,11 @@ class NewReportForm(forms.Form):
     format = forms.ChoiceField(label=_("format"), choices=ReportFormat.choices)
     shop = forms.ModelChoiceField(
         label=_("shop"),
-        queryset=Shop.objects.none(),
+        queryset=None,  # the user's shops, set by the view
         required=False,
         help_text=_("Empty: all shops (not for the movement statement)."),
     )
-    group = forms.ModelChoiceField(
-        label=_("product group"), queryset=ProductGroup.objects.order_by("path"), required=False
-    )
+    group = forms.ModelChoiceField(label=_("product group"), queryset=None, required=False)
     day = forms.DateField(
         label=_("at the end of"),
         required=False,
@@ -86,7 +59,7 @@ class NewReportForm(forms.Form):
 
 
 @admin.register(ReportFile)
-class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
+class ReportFileAdmin(admin.ModelAdmin):
     list_display = ["created_at", "title", "format", "status", "progress", "rows", "created_by", "download", "error"]
     list_filter = ["status", "format", "report"]
     list_select_related = ["created_by"]
@@ -115,7 +88,7 @@ class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if user_sees_all_shops(request.user):
+        if registry.scope().user_sees_all_shops(request.user):
             return queryset
         return queryset.filter(created_by=request.user)
 
@@ -135,8 +108,10 @@ class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         form = NewReportForm(request.POST or None)
-        form.fields["shop"].queryset = shops_for_user(user=request.user)
-        if not user_sees_all_shops(request.user):
+        scope = registry.scope()
+        form.fields["shop"].queryset = scope.shops_for_user(request.user)
+        form.fields["group"].queryset = scope.product_groups()
+        if not scope.user_sees_all_shops(request.user):
             form.fields["shop"].required = True
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -160,15 +135,3 @@ class ReportFileAdmin(ExcelExportMixin, admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:reports_reportfile_changelist"))
         context = {**self.admin_site.each_context(request), "opts": self.opts, "title": _("New report"), "form": form}
         return render(request, "admin/reports/reportfile/new.html", context)
-
-
-def _add_excel_export_everywhere(site: admin.AdminSite) -> None:
-    for model, model_admin in list(site._registry.items()):
-        if isinstance(model_admin, ExcelExportMixin):
-            continue
-        admin_class = type(model_admin)
-        site.unregister(model)
-        site.register(model, type(f"Excel{admin_class.__name__}", (ExcelExportMixin, admin_class), {}))
-
-
-_add_excel_export_everywhere(admin.site)

@@ -1,7 +1,15 @@
-"""Report definitions register here by name; the job runner finds them without importing domain apps."""
+"""What the report engine knows of the apps, filled by them: the engine imports no domain app.
+
+Each app registers, from its `AppConfig.ready()`:
+- its report definitions (`register`), found by name by the job runner and the report centre;
+- its printable documents (`document_register`): model and view permission, for the print view;
+- the app that owns shops registers the shop scope (`scope_register`): who may see which shops,
+  asked before a file is handed out and to offer shops and groups in the report centre's form.
+"""
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from .xlsx import Column
 
@@ -65,12 +73,78 @@ def register(
 
 
 def centre_choices() -> list[tuple[str, str]]:
-    from . import definitions, definitions_sales  # noqa: F401
-
     return [(d.name, d.label) for d in REPORTS.values() if d.in_centre]
 
 
 def get(name: str) -> ReportDefinition:
-    from . import admin_export, definitions, definitions_imports, definitions_sales  # noqa: F401  (they register on import)
-
     return REPORTS[name]
+
+
+@dataclass(frozen=True)
+class PrintableDocument:
+    """A document that prints through report `name`: its model and the permission to view it.
+
+    The document's `shop_ids()` names the shops it touches; the user must see every one.
+    """
+
+    name: str
+    model: Any
+    permission: str
+
+
+DOCUMENTS: dict[str, PrintableDocument] = {}
+
+
+def document_register(name: str, model, permission: str) -> None:
+    """Report `name` (registered with `register`) prints one `model` document (params {"document_id"})."""
+    DOCUMENTS[name] = PrintableDocument(name=name, model=model, permission=permission)
+
+
+class ShopScope(Protocol):
+    """Shop visibility, as the app that owns shops defines it (one helper for every face)."""
+
+    def user_sees_all_shops(self, user) -> bool: ...
+
+    def user_may_see_shops(self, user, shop_ids) -> bool:
+        """Every one of `shop_ids` is the user's to see (nothing named: all-shops users only)."""
+        ...
+
+    def user_may_see_any_shop(self, user, shop_ids) -> bool:
+        """Any one of `shop_ids` is the user's (seeing a document that touches them)."""
+        ...
+
+    def shops_for_user(self, user):
+        """A queryset of the shops the user may see (the report centre's shop choices)."""
+        ...
+
+    def product_groups(self):
+        """A queryset of product groups (the report centre's group choices)."""
+        ...
+
+
+class _NoShopScope:
+    """Until an app registers its scope: superusers only, so nothing leaks by misconfiguration."""
+
+    def user_sees_all_shops(self, user) -> bool:
+        return bool(user.is_active and user.is_superuser)
+
+    def user_may_see_shops(self, user, shop_ids) -> bool:
+        return self.user_sees_all_shops(user)
+
+    user_may_see_any_shop = user_may_see_shops
+
+    def shops_for_user(self, user):
+        raise LookupError("No shop scope registered with the report engine.")
+
+    product_groups = shops_for_user
+
+
+_scope: list[ShopScope] = [_NoShopScope()]
+
+
+def scope_register(scope: ShopScope) -> None:
+    _scope[0] = scope
+
+
+def scope() -> ShopScope:
+    return _scope[0]

@@ -1,9 +1,5 @@
-from celery import shared_task
+"""The report engine's Celery task, where Celery's autodiscovery looks for it; defined in `jobs`."""
 
-from .jobs import report_job_run
+from .jobs import report_generate
 
-
-@shared_task(name="reports.report_generate")
-def report_generate(job_id: int) -> str:
-    """Render one queued report file."""
-    return report_job_run(job_id=job_id).status
+__all__ = ["report_generate"]

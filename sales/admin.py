@@ -104,7 +104,6 @@ class TillAdmin(ShopScopedAdminMixin, BaseAdmin):
 
 @admin.register(Shift)
 class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
-    shop_lookup = "till__shop"
     list_display = [
         "till",
         "number",
@@ -280,7 +279,6 @@ class FlaggedReceiptAdmin(ReceiptAdmin):
 class TillGapAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     """Receipts tills have not uploaded yet: "till 3 in shop 12 is missing receipts 1041-1043"."""
 
-    shop_lookup = "till__shop"
     list_display = ["description", "till", "first", "last", "noticed_at"]
     list_filter = ["till__shop"]
     list_select_related = ["till__shop"]
@@ -296,7 +294,6 @@ class TillGapAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
 
 @admin.register(ReceiptConflict)
 class ReceiptConflictAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
-    shop_lookup = "till__shop"
     list_display = ["received_at", "till", "receipt"]
     list_select_related = ["till__shop", "receipt__till"]
     readonly_fields = ["till", "receipt", "payload", "received_at"]

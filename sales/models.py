@@ -49,6 +49,8 @@ class TillGap(models.Model):
     Kept up to date on every upload (under the till's shift lock); a row goes when its receipts arrive.
     """
 
+    SHOP_FIELDS = ("till__shop",)  # scoping: inventory/scoping.py
+
     till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.CASCADE, related_name="gaps")
     first = models.PositiveBigIntegerField(_("first missing"))
     last = models.PositiveBigIntegerField(_("last missing"))
@@ -103,6 +105,8 @@ class TillToken(models.Model):
 
 class Shift(models.Model):
     """A till's working shift, opened and closed by the till; totals grow with every receipt."""
+
+    SHOP_FIELDS = ("till__shop",)  # scoping: inventory/scoping.py
 
     till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.PROTECT, related_name="shifts")
     number = models.PositiveIntegerField(_("number"))
@@ -254,6 +258,8 @@ class ReceiptPayment(models.Model):
 
 class ReceiptConflict(models.Model):
     """The same receipt ID uploaded again with a different body: kept for the owner; the original stands."""
+
+    SHOP_FIELDS = ("till__shop",)  # scoping: inventory/scoping.py
 
     till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.CASCADE, related_name="+")
     receipt = models.ForeignKey(

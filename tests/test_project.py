@@ -11,12 +11,22 @@ from openpyxl import load_workbook
 from inventory.models import Product, ProductGroup
 from tests.factories import ProductFactory, group_create
 
+_SITE_ENV = {
+    "SECRET_KEY",
+    "DEBUG",
+    "DJANGO_TESTING",
+    "DJANGO_SETTINGS_MODULE",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_TASK_ALWAYS_EAGER",
+}
 
-def _settings_import(env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_TESTING"}}
+
+def _settings_import(env_overrides, module="config.settings.main"):
+    env = {k: v for k, v in os.environ.items() if k not in _SITE_ENV}
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings"],
+        [sys.executable, "-c", f"import {module}"],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -27,10 +37,30 @@ def _settings_import(env_overrides):
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     # Run from a copy-free environment: no .env influence because DEBUG/SECRET_KEY are forced.
-    result = _settings_import({"DEBUG": "0", "SECRET_KEY": ""})
+    result = _settings_import({"DEBUG": "0", "SECRET_KEY": "", "REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
-    assert _settings_import({"DEBUG": "0", "SECRET_KEY": "x" * 50}).returncode == 0
+    assert (
+        _settings_import({"DEBUG": "0", "SECRET_KEY": "x" * 50, "REDIS_URL": "redis://127.0.0.1:6379/0"}).returncode
+        == 0
+    )
+
+
+def test_production_refuses_to_start_without_a_broker_unless_eager_tasks_are_asked_for():
+    production = {"DEBUG": "0", "SECRET_KEY": "x" * 50}
+    result = _settings_import(production)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "No Celery broker" in result.stderr
+    assert _settings_import({**production, "CELERY_TASK_ALWAYS_EAGER": "1"}).returncode == 0
+    assert _settings_import({**production, "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}).returncode == 0
+    # The demo (DEBUG, no key, no Redis) and the test settings start without a broker.
+    assert _settings_import({"DEBUG": "1"}).returncode == 0
+    assert _settings_import({"DEBUG": "0"}, module="config.settings.test").returncode == 0
+
+
+def test_the_suite_runs_on_the_test_settings():
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "config.settings.test"
+    assert settings.TESTING is True and "config.settings.main" not in sys.modules
 
 
 def test_celery_runs_eagerly_without_redis():

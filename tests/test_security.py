@@ -18,7 +18,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_issue
-from reports.management.commands.seed_demo import demo_users_create
+from sales.management.commands.seed_demo import demo_users_create
 from sales.models import Till
 from sales.services import till_token_issue
 from tests.factories import ShopFactory, UserFactory
@@ -34,6 +34,9 @@ PRODUCTION_ENV = {
     "CSRF_TRUSTED_ORIGINS": "https://backoffice.example.com",
     "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
     "PROXY_COUNT": "1",
+    "DJANGO_SETTINGS_MODULE": "config.settings.main",
+    # No broker in these checks of settings: eager tasks asked for explicitly (else production refuses).
+    "CELERY_TASK_ALWAYS_EAGER": "1",
 }
 
 
@@ -49,7 +52,7 @@ def _production(args: list[str], extra_env: dict | None = None) -> subprocess.Co
 def _production_settings(*names: str, extra_env: dict | None = None) -> dict:
     code = (
         "import json; from django.conf import settings; import django; "
-        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup(); "
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.main'); django.setup(); "
         f"print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}, default=str))"
     )
     result = _production(["-c", code], extra_env)

@@ -40,6 +40,7 @@ class Shop(models.Model):
     """A shop (or warehouse) of the chain. Its business day is its own local day."""
 
     objects = ShopQuerySet.as_manager()
+    SHOP_FIELDS = ("pk",)  # scoping (inventory/scoping.py): a shop is bound to itself
 
     code = models.CharField(
         _("code"), max_length=8, unique=True, help_text=_("Short code used in document numbers, e.g. 07.")

@@ -18,6 +18,8 @@ class ShopDocument(Document):
     """A document of one shop: numbered per shop, scoped to the shop's managers."""
 
     shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
+    # The shops it touches (inventory/scoping.py): scoping, period locks and printouts read this.
+    SHOP_FIELDS: tuple[str, ...] = ("shop",)
 
     class Meta:
         abstract = True
@@ -26,10 +28,12 @@ class ShopDocument(Document):
         return self.shop.code
 
     def shop_ids(self) -> list[int]:
-        return [self.shop_id]
+        return [i for i in (getattr(self, f"{name}_id") for name in self.SHOP_FIELDS) if i is not None]
 
 
 class DocumentLine(models.Model):
+    SHOP_FIELDS: tuple[str, ...] = ("document__shop",)
+
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(_("quantity"), validators=POSITIVE, **QUANTITY)
 
@@ -121,6 +125,7 @@ class Transfer(ShopDocument):
 
     NUMBER_PREFIX = "TR"
     DOCUMENT_TYPE = "transfer"
+    SHOP_FIELDS = ("shop", "to_shop")  # both sides see it; each action belongs to one side
 
     to_shop = models.ForeignKey(Shop, verbose_name=_("to shop"), on_delete=models.PROTECT, related_name="+")
     received_date = models.DateField(_("received on"), null=True, blank=True, editable=False)
@@ -140,15 +145,14 @@ class Transfer(ShopDocument):
         verbose_name_plural = _("transfers")
         ordering = ["-business_date", "-id"]
 
-    def shop_ids(self) -> list[int]:
-        return [self.shop_id, self.to_shop_id]
-
     @property
     def is_received(self) -> bool:
         return self.received_at is not None
 
 
 class TransferLine(DocumentLine):
+    SHOP_FIELDS = ("document__shop", "document__to_shop")
+
     document = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     received_quantity = models.DecimalField(
         _("received quantity"),
@@ -191,6 +195,8 @@ class Stocktake(ShopDocument):
 
 
 class StocktakeLine(models.Model):
+    SHOP_FIELDS = ("document__shop",)
+
     document = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     book_quantity = models.DecimalField(_("book quantity"), default=0, **QUANTITY)

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, serializers
 
-from config.api import BooleanFilter, FilterSet, IdFilter, NewestFirstCursor, ShopScopedAPIMixin
+from inventory.api_shared import BooleanFilter, FilterSet, IdFilter, NewestFirstCursor, ShopScopedAPIMixin
 
 from ..models import Receipt, ReceiptLine, ReceiptPayment, Shift, Till, TillGap
 from .serializers import ShiftOutput

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import TextField
+from inventory.api_shared import TextField
 
 from ..models import PaymentType, Receipt, ReceiptKind, Shift
 from ..parsing import LARGEST_NUMBER, MAX_LINES, MAX_PAYMENTS

@@ -14,7 +14,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import StrictPageSizeMixin, error_body
+from inventory.api_shared import StrictPageSizeMixin, error_body
 from inventory.exceptions import ProductNotFound
 from inventory.models import Barcode
 from inventory.money import round_money

@@ -44,7 +44,7 @@ def worker():
         "REDIS_URL": REDIS_URL,
         "SECRET_KEY": "worker-test-key",
         "DEBUG": "0",
-        "DJANGO_TESTING": "0",
+        "DJANGO_SETTINGS_MODULE": "config.settings.main",
     }
     process = subprocess.Popen(
         [

@@ -1,4 +1,8 @@
-"""Report definitions: a selector's rows shaped as columns for the Excel and PDF renderers."""
+"""Inventory's reports and printed documents: a selector's rows shaped as columns for the report engine.
+
+Registered with the engine (`reports.registry`) from `InventoryConfig.ready()`, with the shop
+scope the engine asks before it hands out a file (`inventory.scoping`).
+"""
 
 import datetime
 from decimal import Decimal
@@ -8,11 +12,12 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inventory.models import GoodsReceipt, ProductGroup, Shop, Stocktake, Transfer
-from inventory.selectors import shop_balances_at, stock_movements
+from reports.registry import ReportData, document_register, register, scope_register
+from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
-from .registry import ReportData, register
-from .xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
+from . import scoping
+from .models import GoodsReceipt, ProductGroup, Shop, Stocktake, Transfer
+from .selectors import shop_balances_at, stock_movements
 
 Q3 = Decimal("0.001")
 
@@ -286,3 +291,28 @@ def transfer_note(params: dict) -> ReportData:
         total_rows=len(rows),
         shop_ids=[document.shop_id, document.to_shop_id],
     )
+
+
+document_register("goods_receipt", GoodsReceipt, "inventory.view_goodsreceipt")
+document_register("transfer_note", Transfer, "inventory.view_transfer")
+document_register("stocktake_sheet", Stocktake, "inventory.view_stocktake")
+document_register("stocktake_differences", Stocktake, "inventory.view_stocktake")
+
+
+class InventoryShopScope:
+    """The report engine's shop scope: inventory's one helper (inventory/scoping.py)."""
+
+    user_sees_all_shops = staticmethod(scoping.user_sees_all_shops)
+    user_may_see_shops = staticmethod(scoping.user_may_see_shops)
+    user_may_see_any_shop = staticmethod(scoping.user_may_see_any_shop)
+
+    @staticmethod
+    def shops_for_user(user):
+        return scoping.shops_for_user(user=user)
+
+    @staticmethod
+    def product_groups():
+        return ProductGroup.objects.order_by("path")
+
+
+scope_register(InventoryShopScope())

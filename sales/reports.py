@@ -1,4 +1,7 @@
-"""Sales reports: sales and margin by product, receipts by day and by hour, returns, Z-reports, shift differences."""
+"""Sales reports: sales and margin by product, receipts by day and by hour, returns, Z-reports, shift differences.
+
+Registered with the report engine (`reports.registry`) from `SalesConfig.ready()`.
+"""
 
 from decimal import Decimal
 
@@ -8,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.models import Shop
-from sales.models import Shift
-from sales.selectors import receipts_by_day, return_lines, sales_by_hour, sales_by_product, shift_differences
-from sales.services import Z_REPORT_FIGURES
+from inventory.reports import _d, _date, _group, _shops
+from reports.registry import ReportData, document_register, register
+from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
-from .definitions import _d, _date, _group, _shops
-from .registry import ReportData, register
-from .xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
+from .models import Shift
+from .selectors import receipts_by_day, return_lines, sales_by_hour, sales_by_product, shift_differences
+from .services import Z_REPORT_FIGURES
 
 PERCENT_FORMAT = "0.00"
 
@@ -260,3 +263,6 @@ def z_report_print(params: dict) -> ReportData:
         signatures=[_("Cashier"), _("Shop manager")],
         shop_ids=[shift.till.shop_id],
     )
+
+
+document_register("z_report", Shift, "sales.view_shift")

@@ -9,13 +9,13 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inventory.imports import ImportReport, nomenclature_import
-from inventory.models import Shop
-from inventory.stock_imports import opening_balance_import, stocktake_counts_import
+from reports.jobs import job_progress
+from reports.registry import ReportData, register
+from reports.xlsx import Column
 
-from .jobs import job_progress
-from .registry import ReportData, register
-from .xlsx import Column
+from .imports import ImportReport, nomenclature_import
+from .models import Shop
+from .stock_imports import opening_balance_import, stocktake_counts_import
 
 IMPORT_NOMENCLATURE = "import_nomenclature"
 IMPORT_STOCKTAKE_COUNTS = "import_stocktake_counts"

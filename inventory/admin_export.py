@@ -1,7 +1,9 @@
 """'Export to Excel' for every admin changelist, with the filters, search and ordering set.
 
-A face-level helper: it imports the xlsx renderer and Django's admin, no domain app except
-the shop-scope selectors. Lists longer than EXPORT_BACKGROUND_ROWS are written by a
+A face-level helper shared by every app's admin (the engine does not depend on it): it uses
+the report engine's xlsx renderer and job runner, Django's admin and inventory's shop scope.
+`accounts.apps` adds it to every registered ModelAdmin (ours and libraries') once the admin
+has loaded them all. Lists longer than EXPORT_BACKGROUND_ROWS are written by a
 background job (listed in the report centre), streaming in bounded memory; the job rebuilds
 the changelist from the stored query string as the requesting user, so filters and shop
 scoping are the same as on the page.
@@ -23,10 +25,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inventory.selectors import shops_for_user, user_sees_all_shops
+from reports.jobs import report_job_start
+from reports.registry import ReportData, register
+from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
 
-from .registry import ReportData, register
-from .xlsx import XLSX_CONTENT_TYPE, Column, write_table
+from .selectors import shops_for_user, user_sees_all_shops
 
 SKIPPED_FIELDS = {"action_checkbox"}
 EXPORT_REPORT = "admin_export"
@@ -109,8 +112,6 @@ class ExcelExportMixin:
         return response
 
     def _export_in_background(self, request, count: int):
-        from .jobs import report_job_start
-
         user = request.user
         # The file holds what the user sees: their shops (none listed: every shop, chain-wide).
         shop_ids = [] if user_sees_all_shops(user) else list(shops_for_user(user=user).values_list("pk", flat=True))
@@ -169,3 +170,13 @@ def admin_list_export(params: dict, *, job) -> ReportData:
         shop_ids=params.get("shop_ids") or [],
         plain=True,
     )
+
+
+def excel_export_everywhere(site: admin.AdminSite) -> None:
+    """Give every ModelAdmin registered on `site` the Excel export (idempotent)."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, ExcelExportMixin):
+            continue
+        admin_class = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(f"Excel{admin_class.__name__}", (ExcelExportMixin, admin_class), {}))
