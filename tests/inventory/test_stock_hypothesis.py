@@ -191,6 +191,16 @@ class StockMachine(RuleBasedStateMachine):
         self.posted.append((GoodsReceipt, doc.pk, [self.ref.add(key, date, q, fixed=money(q * unit))]))
         self._settle()
 
+    @precondition(lambda self: self.sales)
+    @rule(index=st.integers(0, 50), q=st.integers(1, 20), price=st.integers(1, 999), earlier=st.integers(0, 1))
+    def receive_before_a_sale(self, index, q, price, earlier):
+        """Goods entered late, dated before a sale's day: the sale (and what it left with) is re-costed."""
+        self._receive_before(self.sales[index % len(self.sales)], q, price, earlier)
+
+    def _receive_before(self, sale, q, price, earlier):
+        day = max((sale.move.date - DAY).days - 1 - earlier, 0)
+        self.receive(0, [p.pk for p in self.products].index(sale.move.key[1]), q, price, day)
+
     @rule(s=st.integers(0, 1), p=st.integers(0, 1), q=st.integers(1, 15), day=st.integers(0, 4))
     def write_off(self, s, p, q, day):
         key, date = self._key(s, p), DAY + datetime.timedelta(days=day)
@@ -293,7 +303,7 @@ class StockMachine(RuleBasedStateMachine):
         assert outcome.status == "created", outcome.errors
         return body["uuid"], outcome.receipt
 
-    @rule(p=st.integers(0, 1), q=st.integers(1, 6), day=st.integers(0, 4))
+    @rule(p=st.integers(0, 1), q=st.integers(1, 6), day=st.integers(1, 4))
     def till_sale(self, p, q, day):
         """A sale is a fact: it leaves even from an empty shelf, at the last known cost, and is re-costed later."""
         key, date = self._key(0, p), DAY + datetime.timedelta(days=day)
@@ -303,11 +313,24 @@ class StockMachine(RuleBasedStateMachine):
         self.sales.append(Sale(receipt_uuid, line_id, self.ref.add(key, date, -q), Decimal(q), []))
         self._settle()
 
+    def _open_sale(self, index):
+        open_sales = [s for s in self.sales if sum(r[1] for r in s.returns) < s.quantity]
+        return open_sales[index % len(open_sales)]
+
+    @precondition(lambda self: any(sum(r[1] for r in s.returns) < s.quantity for s in self.sales))
+    @rule(index=st.integers(0, 50), q=st.integers(1, 20), price=st.integers(1, 999), back=st.integers(1, 6))
+    def return_after_re_costing(self, index, q, price, back):
+        """A sale re-costed by goods entered late, then (part of) it comes back at its share of the new cost."""
+        sale = self._open_sale(index)
+        self._receive_before(sale, q, price, 0)
+        self._return(sale, back, 0)
+
     @precondition(lambda self: any(sum(r[1] for r in s.returns) < s.quantity for s in self.sales))
     @rule(index=st.integers(0, 50), q=st.integers(1, 6), later=st.integers(0, 2))
     def till_return(self, index, q, later):
-        open_sales = [s for s in self.sales if sum(r[1] for r in s.returns) < s.quantity]
-        sale = open_sales[index % len(open_sales)]
+        self._return(self._open_sale(index), q, later)
+
+    def _return(self, sale, q, later):
         back_quantity = sum((r[1] for r in sale.returns), ZERO)
         q = min(Decimal(q), sale.quantity - back_quantity)
         day = min((sale.move.date - DAY).days + later, DAYS - 1)

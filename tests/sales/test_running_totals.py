@@ -142,3 +142,68 @@ def test_a_return_made_before_re_costing_follows_the_sale_s_corrected_cost(till_
     assert returned == D("300.00")
     balance = StockBalance.objects.get(shop=till_world["shop"], product=till_world["milk"])
     assert (balance.quantity, balance.cost_amount) == (D("9.000"), D("2700.00"))
+
+
+def test_shift_totals_add_up_across_uploads_not_only_within_one(till_world):
+    """Breaks if any running total (count, sales, discounts, returns) is set instead of incremented with F()."""
+    from tests.sales.test_batches_returns import UPLOAD, milk_line, sale
+
+    client = till_world["client"]
+    first, second, third = discounted(1, "2", "50.00"), discounted(2, "1", "25.50"), sale(3)
+    assert client.post(UPLOAD, first, format="json").status_code == 201
+    assert client.post(BATCH, {"receipts": [second]}, format="json").json()["created"] == 1
+    assert client.post(UPLOAD, third, format="json").status_code == 201
+    for sequence, original in ((4, third), (5, first)):
+        refund = receipt_body(
+            sequence=sequence,
+            kind="return",
+            original_uuid=original["uuid"],
+            lines=[milk_line(original_line_no=1)],
+            payments=[{"type": "cash", "amount": "450.00"}],
+        )
+        assert client.post(UPLOAD, refund, format="json").status_code == 201
+    shift = Shift.objects.get()
+    assert (shift.receipts_count, shift.sales_amount, shift.discount_amount, shift.returns_amount) == (
+        5,
+        D("1724.50"),
+        D("75.50"),
+        D("900.00"),
+    )
+
+
+def test_returns_of_one_line_take_their_shares_and_the_last_takes_what_is_left(till_world):
+    """Breaks on the last-return rule (`>=` made `>`), or on what earlier returns took back (sign, or not
+    counted within a batch): 10.00 for 3 comes back as 3.33, 3.33 and 3.34, never a cent more or less."""
+    from inventory.models import StockBalance, StockLedgerEntry
+    from tests.sales.test_batches_returns import UPLOAD, milk_line, sale
+
+    for quantity, price in (("1", "9.98"), ("2", "0.01")):  # 10.00 for 3
+        goods = stock_document(
+            GoodsReceipt,
+            shop=till_world["shop"],
+            supplier=SupplierFactory(),
+            business_date=datetime.date(2026, 11, 1),
+            lines=[{"product": till_world["milk"], "quantity": D(quantity), "price_amount": D(price)}],
+        )
+        goods_receipt_post(document_id=goods.pk, actor=None)
+    client = till_world["client"]
+    original = sale(1, quantity="3")
+    assert client.post(UPLOAD, original, format="json").status_code == 201
+
+    def refund(sequence):
+        return receipt_body(
+            sequence=sequence,
+            kind="return",
+            original_uuid=original["uuid"],
+            lines=[milk_line(original_line_no=1)],
+            payments=[{"type": "cash", "amount": "450.00"}],
+        )
+
+    assert client.post(UPLOAD, refund(2), format="json").status_code == 201
+    assert client.post(BATCH, {"receipts": [refund(3), refund(4)]}, format="json").json()["created"] == 2
+    costs = list(
+        StockLedgerEntry.objects.filter(kind="sale_return").order_by("id").values_list("cost_amount", flat=True)
+    )
+    assert costs == [D("3.33"), D("3.33"), D("3.34")]
+    balance = StockBalance.objects.get(shop=till_world["shop"], product=till_world["milk"])
+    assert (balance.quantity, balance.cost_amount) == (D("3.000"), D("10.00"))
