@@ -116,3 +116,12 @@ def test_a_receipt_after_stock_ran_out_is_costed_at_its_price_and_the_average_mo
     assert entry.cost_amount == D("-10.00")
     receive(ctx, "3", "17")  # 30 + 51 = 81 for 6
     assert state(ctx) == (D("6.000"), D("81.00"), D("13.5000"))
+
+
+def test_goods_beyond_the_stock_leave_at_the_stored_last_unit_cost(ctx):
+    """Breaks if the shortfall is costed at the exact average instead of the stored (4-place) last unit cost."""
+    receive(ctx, "1", "9.98")
+    receive(ctx, "2", "0.01")  # 10.00 for 3: last unit cost 3.3333
+    _document, entry = write_off(ctx, "1003")
+    # 10.00 for the 3 on hand, 1000 x 3.3333 beyond them (the exact average would make it 3333.33).
+    assert (entry.cost_amount, entry.cost_provisional) == (D("-3343.30"), True)

@@ -145,7 +145,8 @@ def test_a_return_made_before_re_costing_follows_the_sale_s_corrected_cost(till_
 
 
 def test_shift_totals_add_up_across_uploads_not_only_within_one(till_world):
-    """Breaks if any running total (count, sales, discounts, returns) is set instead of incremented with F()."""
+    """Breaks if any running total (count, sales, discounts, returns) is set instead of incremented with F(),
+    or if returns' discounts are counted as discounts given."""
     from tests.sales.test_batches_returns import UPLOAD, milk_line, sale
 
     client = till_world["client"]
@@ -153,21 +154,25 @@ def test_shift_totals_add_up_across_uploads_not_only_within_one(till_world):
     assert client.post(UPLOAD, first, format="json").status_code == 201
     assert client.post(BATCH, {"receipts": [second]}, format="json").json()["created"] == 1
     assert client.post(UPLOAD, third, format="json").status_code == 201
-    for sequence, original in ((4, third), (5, first)):
+    # The second refund gives back the discounted unit at 425.00: a return's discount is not a discount given.
+    for sequence, original, line in (
+        (4, third, milk_line(original_line_no=1)),
+        (5, first, {**milk_line(original_line_no=1), "discount": "25.00", "amount": "425.00"}),
+    ):
         refund = receipt_body(
             sequence=sequence,
             kind="return",
             original_uuid=original["uuid"],
-            lines=[milk_line(original_line_no=1)],
-            payments=[{"type": "cash", "amount": "450.00"}],
+            lines=[line],
+            payments=[{"type": "cash", "amount": line["amount"]}],
         )
-        assert client.post(UPLOAD, refund, format="json").status_code == 201
+        assert client.post(UPLOAD, refund, format="json").status_code == 201, refund
     shift = Shift.objects.get()
     assert (shift.receipts_count, shift.sales_amount, shift.discount_amount, shift.returns_amount) == (
         5,
         D("1724.50"),
         D("75.50"),
-        D("900.00"),
+        D("875.00"),
     )
 
 
