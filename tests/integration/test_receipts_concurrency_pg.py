@@ -111,3 +111,34 @@ def test_twenty_tills_posting_overlapping_products_at_once_never_deadlock():
     assert Receipt.objects.count() == 400
     assert StockLedgerEntry.objects.filter(source_type="receipt").count() == 400 * 6
     assert stock_ledger_differences()[1] == []
+
+
+def test_eight_tills_taking_back_the_same_sold_unit_at_once_take_it_back_once():
+    """Breaks if the original sale is not locked (`_originals_locked`): every till reads 'nothing returned yet'."""
+    from sales.models import ReceiptLine
+
+    shop = ShopFactory(price_zone=PriceZoneFactory(code="Z1"))
+    BarcodeFactory(product=ProductFactory(), code="99RET")
+    tills = []
+    for n in range(8):
+        till = Till.objects.create(shop=shop, code=f"T{n}", name=f"Till {n}")
+        shift_open(till=till, opening_float=Decimal("0"))
+        tills.append(till)
+    clients = [_till_client(till) for till in tills]
+    sale = _receipt(1, ["99RET"])
+    assert clients[0].post("/api/v1/till/receipts/", sale, format="json").status_code == 201
+
+    def take_back(i):
+        body = {
+            **_receipt(2, []),
+            "kind": "return",
+            "original_uuid": sale["uuid"],
+            "lines": [{"original_line_no": 1, "quantity": "1", "price": "10.00", "amount": "10.00"}],
+            "payments": [{"type": "cash", "amount": "10.00"}],
+        }
+        return clients[i].post("/api/v1/till/receipts/", body, format="json").status_code
+
+    assert sorted(run_at_once(take_back, count=8)) == [201] + [400] * 7
+    assert ReceiptLine.objects.filter(original_line__isnull=False).count() == 1
+    assert StockLedgerEntry.objects.filter(kind="sale_return").count() == 1
+    assert stock_ledger_differences()[1] == []
