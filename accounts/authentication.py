@@ -2,7 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication
+
+from inventory.api_shared import credentials_refused
 
 from .services import api_token_user
 
@@ -17,10 +19,10 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0] != self.keyword:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Bearer <token>."))
+            credentials_refused(request, _("Send the token as: Authorization: Bearer <token>."))
         user, token = api_token_user(header[1])
         if user is None:
-            raise exceptions.AuthenticationFailed(_("Unknown or revoked API token."))
+            credentials_refused(request, _("Unknown or revoked API token."))
         return user, token
 
 

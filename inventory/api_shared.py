@@ -8,9 +8,12 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, Throttled, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
+from .client_ip import client_ip
 from .scoping import visible_to
 from .text import ControlCharacterValidator
 
@@ -146,3 +149,27 @@ class TextField(serializers.CharField):
         super().__init__(**kwargs)
         self.multiline = multiline
         self.validators.append(ControlCharacterValidator(multiline=multiline))
+
+
+class FailedCredentialsThrottle(SimpleRateThrottle):
+    """Wrong tokens count per address, at the anonymous rate: guessing till or API tokens is throttled.
+
+    DRF throttles only after authentication has succeeded; a refused token never gets there.
+    """
+
+    scope = "anon"
+    cache_format = "throttle_failed_credentials_%(ident)s"
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"ident": client_ip(request)}
+
+
+def credentials_refused(request, message):
+    """Raise AuthenticationFailed (401), or Throttled (429 with Retry-After) past the address's rate."""
+    throttle = FailedCredentialsThrottle()
+    if throttle.rate is not None and not throttle.allow_request(request, None):
+        raise Throttled(wait=throttle.wait())
+    raise AuthenticationFailed(message)

@@ -208,6 +208,21 @@ def test_anonymous_calls_are_throttled_per_address(client, fresh_throttles):
         assert client.get(schema, REMOTE_ADDR="10.9.9.9").status_code == 200
 
 
+@pytest.mark.django_db
+def test_guessing_tokens_is_throttled_per_address(fresh_throttles):
+    """Wrong till and API tokens count against the address: the 3rd wrong guess a minute is a 429."""
+    guesser = APIClient()
+    with _rates(till="100/min", user="100/min", anon="2/min"):
+        for header, url in (("Till x.guess1", "/api/v1/till/state/"), ("Bearer guess2", "/api/v1/receipts/")):
+            guesser.credentials(HTTP_AUTHORIZATION=header)
+            assert guesser.get(url).status_code in (401, 403)  # 403 where a session could sign in
+        guesser.credentials(HTTP_AUTHORIZATION="Till x.guess3")
+        _assert_throttled(guesser.get("/api/v1/till/state/"))
+        other = APIClient(REMOTE_ADDR="10.9.9.9")
+        other.credentials(HTTP_AUTHORIZATION="Till x.guess4")
+        assert other.get("/api/v1/till/state/").status_code == 401
+
+
 def test_a_till_catching_up_is_not_throttled_at_the_production_rates(till_api, fresh_throttles):
     rates = _production_settings("REST_FRAMEWORK")["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]
     assert all(rates.values())  # every kind of caller is throttled in production

@@ -1,8 +1,10 @@
 """The stock ledger, its balances, postings (the audit trail) and period locks."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import PostingAction, StockMovementKind
@@ -171,6 +173,15 @@ class PeriodLock(models.Model):
         editable=False,
     )
     set_at = models.DateTimeField(_("set at"), auto_now=True)
+
+    def clean(self):
+        """A period is closed once it is over: a lock on today or a later day would send today's till
+        sales (which post on the first open day) into the future."""
+        super().clean()
+        if self.lock_date is not None and self.lock_date >= timezone.localdate():
+            raise ValidationError(
+                {"lock_date": _("A period can be closed only once it is over: choose a day before today.")}
+            )
 
     class Meta:
         verbose_name = _("period lock")

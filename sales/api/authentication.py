@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, permissions
+
+from inventory.api_shared import credentials_refused
 
 from ..services import till_for_token
 
@@ -34,10 +36,10 @@ class TillTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0] != self.keyword:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Till <token>."))
+            credentials_refused(request, _("Send the token as: Authorization: Till <token>."))
         till = till_for_token(header[1])
         if till is None:
-            raise exceptions.AuthenticationFailed(_("Unknown or revoked till token."))
+            credentials_refused(request, _("Unknown or revoked till token."))
         return TillUser(till), till
 
     def authenticate_header(self, request):

@@ -67,6 +67,8 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "fiscal_number",
             "negative_stock",
             "price_differs",
+            "period_closed",
+            "arrived_late",
         ]
 
 
@@ -85,10 +87,27 @@ class ReceiptFilter(FilterSet):
 
     class Meta:
         model = Receipt
-        fields = ["shop", "till", "shift", "kind", "negative_stock", "price_differs", "card_number"]
+        fields = [
+            "shop",
+            "till",
+            "shift",
+            "kind",
+            "negative_stock",
+            "price_differs",
+            "period_closed",
+            "arrived_late",
+            "card_number",
+        ]
 
     def filter_flagged(self, queryset, name, value):
-        flagged = Q(negative_stock=True) | Q(price_differs=True) | Q(conflicts__isnull=False)
+        """The same four reasons as Sales › Flagged receipts, and conflicting uploads."""
+        flagged = (
+            Q(negative_stock=True)
+            | Q(price_differs=True)
+            | Q(period_closed=True)
+            | Q(arrived_late=True)
+            | Q(conflicts__isnull=False)
+        )
         return queryset.filter(flagged).distinct() if value else queryset.exclude(flagged)
 
 

@@ -94,6 +94,8 @@ class ReceiptOutput(serializers.ModelSerializer):
             "total_amount",
             "negative_stock",
             "price_differs",
+            "period_closed",
+            "arrived_late",
             "received_at",
         ]
 

@@ -80,3 +80,39 @@ def test_flagged_receipts_page_says_why(till_world, client, superuser):
     client.force_login(superuser)
     page = client.get(reverse("admin:sales_flaggedreceipt_changelist")).content.decode()
     assert "dated 11/18/2026 in a closed period, posted on 11/21/2026" in page
+
+
+def test_the_back_office_api_shows_and_filters_the_time_flags(till_world, owner):
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_token_issue
+
+    stock_in(till_world, "5", "300.00")
+    PeriodLock.objects.create(shop=till_world["shop"], lock_date=datetime.date(2026, 11, 20))
+    client = till_world["client"]
+    client.post(UPLOAD, sold_at(1, "2026-11-18T19:30:00+05:00"), format="json")  # closed period
+    client.post(UPLOAD, sold_at(2, "2016-11-25T10:00:00+05:00"), format="json")  # late (and closed)
+    client.post(UPLOAD, sold_at(3, "2026-11-25T10:00:00+05:00"), format="json")  # nothing to see
+    _token, secret = api_token_issue(user=owner, name="test", actor=owner)
+    office = APIClient()
+    office.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    flagged = office.get("/api/v1/receipts/", {"flagged": "true"}).json()["results"]
+    assert sorted((r["sequence"], r["period_closed"], r["arrived_late"]) for r in flagged) == [
+        (1, True, False),
+        (2, True, True),
+    ]
+    assert [r["sequence"] for r in office.get("/api/v1/receipts/", {"arrived_late": "true"}).json()["results"]] == [2]
+    assert [r["sequence"] for r in office.get("/api/v1/receipts/", {"flagged": "false"}).json()["results"]] == [3]
+
+
+def test_a_period_is_closed_only_once_it_is_over(client, owner):
+    """A lock on today or later would send today's sales to a future day: the form refuses it."""
+    from django.urls import reverse
+
+    client.force_login(owner)
+    url = reverse("admin:inventory_periodlock_add")
+    for day in ("2026-11-25", "2027-01-31"):
+        response = client.post(url, {"lock_date": day})
+        assert response.status_code == 200 and "choose a day before today" in response.content.decode()
+    assert client.post(url, {"lock_date": "2026-11-24"}).status_code == 302
+    assert list(PeriodLock.objects.values_list("lock_date", flat=True)) == [datetime.date(2026, 11, 24)]
