@@ -15,6 +15,15 @@ def _sync_roles(sender, using="default", **kwargs):
     roles_sync()
 
 
+def _guard_ledgers(sender, using="default", **kwargs):
+    from django.db import connections
+
+    from .db_guards import ledgers_install
+    from .ledgers import ledgers
+
+    ledgers_install(connections[using], ledgers())
+
+
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
@@ -22,5 +31,11 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import bulk  # noqa: F401  (registers the `__any` lookup)
+        from .ledgers import ledger_register
+        from .services.ledger import STOCK
+
+        ledger_register(STOCK)
 
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="inventory.sync_roles")
+        # post_migrate comes after the whole run's migrations: every app's ledger tables exist by then.
+        post_migrate.connect(_guard_ledgers, sender=self, dispatch_uid="inventory.guard_ledgers")
