@@ -8,12 +8,13 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, Sum, When
 from django.db.models.functions import ExtractHour
 
+from inventory.choices import DocumentType
 from inventory.models import Shop, StockLedgerEntry
 
 from .models import Receipt, ReceiptKind, ReceiptLine, Shift
 
 ZERO = Decimal("0")
-RECEIPT_SOURCE = "receipt"
+RECEIPT_SOURCE = DocumentType.RECEIPT
 
 
 def _signed(field: str, kind_path: str):

@@ -11,7 +11,16 @@ from .kernel import (
     posting_create,
     postings_create_bulk,
 )
-from .ledger import Movement, balances_for_update, stock_reverse, stock_write
+from .ledger import (
+    Movement,
+    balances_for_update,
+    cost_share,
+    entry_costs,
+    return_costs,
+    stock_reverse,
+    stock_write,
+    stock_write_by_date,
+)
 from .prices import build_prices, price_change_cancel, price_change_create_posted, price_change_post
 from .recost import stock_recost_pair, stock_recost_pending
 from .stock_documents import (
@@ -35,6 +44,10 @@ from .stock_documents import (
 __all__ = [
     "Movement",
     "balances_update",
+    "cost_share",
+    "entry_costs",
+    "return_costs",
+    "stock_write_by_date",
     "document_cancel",
     "document_post",
     "ledger_differences",

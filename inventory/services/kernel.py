@@ -169,6 +169,36 @@ def ledger_write(
     return result
 
 
+def ledger_write_by_date(
+    ledger: Ledger | str,
+    *,
+    movements_by_date: dict[datetime.date, list],
+    source_type: str,
+    posting_id: int | None = None,
+    source_id: int | None = None,
+    **options,
+) -> WriteResult:
+    """Write movements dated on several days (a till batch across midnight): every key locked once,
+    in key order, before the first write; then one `ledger_write` per day, oldest first."""
+    ledger = _resolve(ledger)
+    result = WriteResult()
+    if len(movements_by_date) > 1:
+        balances_for_update(ledger, [tuple(m.key) for moves in movements_by_date.values() for m in moves])
+    for day in sorted(movements_by_date):
+        written = ledger_write(
+            ledger,
+            movements=movements_by_date[day],
+            posting_id=posting_id,
+            business_date=day,
+            source_type=source_type,
+            source_id=source_id,
+            **options,
+        )
+        result.entries += written.entries
+        result.marked |= written.marked
+    return result
+
+
 def entries_insert(ledger: Ledger, entries: list) -> None:
     """Insert entry rows (the ledger's `Entry` objects) in bulk, stamped now."""
     now = timezone.now()

@@ -274,6 +274,92 @@ def stock_reverse(
     )
 
 
+def stock_write_by_date(
+    *, movements_by_date: dict[datetime.date, list[Movement]], source_type: str, enforce_negative: bool = True
+) -> WriteResult:
+    """Stock movements of several days and documents at once (a till batch: each movement names its source
+    and posting); every pair locked once in key order first."""
+    return kernel.ledger_write_by_date(
+        STOCK, movements_by_date=movements_by_date, source_type=source_type, enforce_negative=enforce_negative
+    )
+
+
+def entry_costs(*, source_type: str, kind: str, line_ids) -> dict[int, Decimal]:
+    """The cost each source line's rows of `kind` carry, re-costing adjustments included, by line id.
+
+    Signed as on the ledger (goods that left: negative).
+    """
+    line_ids = list(line_ids)
+    costs: dict[int, Decimal] = defaultdict(Decimal)
+    if not line_ids:
+        return costs
+    rows = StockLedgerEntry.objects.filter(
+        source_type=source_type, kind=kind, source_line_id__in=line_ids, adjusts__isnull=True
+    )
+    line_of = {}
+    for pk, line_id, cost in rows.filter(reversal_of__isnull=True).values_list("pk", "source_line_id", "cost_amount"):
+        line_of[pk] = line_id
+        costs[line_id] += cost
+    if line_of:
+        for adjusts_id, cost in StockLedgerEntry.objects.filter(adjusts__in=list(line_of)).values_list(
+            "adjusts_id", "cost_amount"
+        ):
+            costs[line_of[adjusts_id]] += cost
+    return costs
+
+
+def cost_share(*, cost: Decimal, quantity: Decimal, of_quantity: Decimal, taken_quantity: Decimal, taken_cost: Decimal):
+    """The cost of `quantity` out of `of_quantity` that carried `cost`, after `taken_*` went before.
+
+    Its share, rounded; the part that takes the last of it takes exactly what is left, so no
+    rounding dust stays behind. Pure: returns, reversals and re-costing share this one rule.
+    """
+    if taken_quantity + quantity >= of_quantity:
+        return cost - taken_cost
+    return round_money(cost * quantity / of_quantity)
+
+
+def return_costs(
+    *,
+    source_type: str,
+    out_kind: str,
+    back_kind: str,
+    returns: list[tuple[int, int, Decimal]],
+    sold: dict[int, Decimal],
+    earlier: dict[int, tuple[int, Decimal]],
+) -> dict[int, Decimal]:
+    """The cost each returned line brings back: its share of what its original line left with.
+
+    `returns` are (return line id, original line id, quantity), in the order they come back;
+    `sold` the quantity of each original line; `earlier` the returns already on the ledger
+    (return line id -> (original line id, quantity)). What the original line left with
+    includes later re-costing adjustments; the return that empties a line takes exactly the
+    rest (see `cost_share`). Reads the ledger; the caller owns the lines.
+    """
+    if not returns:
+        return {}
+    left_with = entry_costs(source_type=source_type, kind=out_kind, line_ids={o for _r, o, _q in returns})
+    back_quantity: dict[int, Decimal] = defaultdict(Decimal)
+    back_cost: dict[int, Decimal] = defaultdict(Decimal)
+    for original, quantity in earlier.values():
+        back_quantity[original] += quantity
+    for line_id, cost in entry_costs(source_type=source_type, kind=back_kind, line_ids=earlier).items():
+        back_cost[earlier[line_id][0]] += cost
+    costs = {}
+    for line_id, original, quantity in sorted(returns):
+        cost = cost_share(
+            cost=-left_with[original],
+            quantity=quantity,
+            of_quantity=sold[original],
+            taken_quantity=back_quantity[original],
+            taken_cost=back_cost[original],
+        )
+        back_quantity[original] += quantity
+        back_cost[original] += cost
+        costs[line_id] = cost
+    return costs
+
+
 def recost_request(*, pairs, from_date: datetime.date) -> None:
     """Queue pairs for re-costing from a date (an earlier date wins); the job runs after commit.
 
