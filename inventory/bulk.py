@@ -25,7 +25,8 @@ def pg_execute_bound(sql: str, params: list) -> list[tuple]:
     parameters instead, which saves building and parsing a statement of thousands of values.
     """
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Django's error classes (IntegrityError...), as from its own cursors: callers catch those.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
 

@@ -223,7 +223,8 @@ def test_a_batch_writes_one_posting_per_document(db):
 @pytest.mark.django_db(transaction=True)
 def test_two_writers_spending_the_same_balance_exactly_one_succeeds():
     a = next(_accounts)
-    write([(a, "10")])
+    with transaction.atomic():
+        write([(a, "10")])
     barrier = threading.Barrier(2)
     outcomes = []
 
