@@ -33,7 +33,7 @@ from ..money import round_money
 from ..selectors import shop_local_date
 from .common import ensure_draft, ensure_period_open, ensure_posted
 from .kernel import document_cancel, document_post, posting_create
-from .ledger import Movement, balances_for_update, stock_reverse, stock_write
+from .ledger import Movement, balances_for_update, cost_share, stock_reverse, stock_write
 
 K = StockMovementKind
 
@@ -296,7 +296,8 @@ def transfer_receive(*, document_id: int, actor, received_date: datetime.date | 
         shipped, cost = line.quantity, shipped_cost[line.pk]
         received = shipped if line.received_quantity is None else line.received_quantity
         if received < shipped:
-            arrived_cost = round_money(cost * received / shipped)
+            # What arrived takes its share of the shipped cost; the shortage the exact rest (one rule: cost_share).
+            arrived_cost = cost_share(cost=cost, quantity=received, of_quantity=shipped, taken_quantity=0, taken_cost=0)
             if received:
                 transit_moves.append(
                     Movement(transit.pk, line.product_id, -received, K.TRANSFER_OUT, line.pk, -arrived_cost)
@@ -311,7 +312,13 @@ def transfer_receive(*, document_id: int, actor, received_date: datetime.date | 
                     received - shipped,
                     K.TRANSFER_SHORTAGE,
                     line.pk,
-                    -(cost - arrived_cost),
+                    -cost_share(
+                        cost=cost,
+                        quantity=shipped - received,
+                        of_quantity=shipped,
+                        taken_quantity=received,
+                        taken_cost=arrived_cost,
+                    ),
                 )
             )
         else:

@@ -321,3 +321,15 @@ def test_a_recosting_adjustment_of_a_closed_period_is_dated_on_the_first_open_da
     assert adjustment.posting.document_type == DocumentType.RECOST
     balance = StockBalance.objects.get(shop=shop, product=milk)
     assert (balance.quantity, balance.cost_amount) == (D("10.000"), D("250.00"))
+
+
+def test_every_registered_ledger_has_its_guards(db):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+        guarded = {row[0] for row in cursor.fetchall()}
+    tables = [ledger.entry_model._meta.db_table for ledger in ledgers()]
+    assert "inventory_stockledgerentry" in tables and TinyEntry._meta.db_table in tables
+    assert [t for t in tables if t not in guarded] == []
