@@ -333,3 +333,15 @@ def test_every_registered_ledger_has_its_guards(db):
     tables = [ledger.entry_model._meta.db_table for ledger in ledgers()]
     assert "inventory_stockledgerentry" in tables and TinyEntry._meta.db_table in tables
     assert [t for t in tables if t not in guarded] == []
+
+
+def test_query_capture_sees_the_bulk_statements_on_every_database(db):
+    from django.test.utils import CaptureQueriesContext
+
+    a = next(_accounts)
+    with CaptureQueriesContext(connection) as captured:
+        write([(a, "3")])
+    statements = [q["sql"] for q in captured.captured_queries]
+    table = TinyEntry._meta.db_table
+    assert any(s.startswith("INSERT INTO") and table in s for s in statements)
+    assert any(s.startswith("UPDATE") and TinyBalance._meta.db_table in s for s in statements)
