@@ -217,8 +217,9 @@ def plain_sql(product_ids, receipts: int, per_transaction: int) -> float:
             c.execute(
                 "INSERT INTO sales_receipt (till_id, shop_id, shift_id, kind, client_uuid, sequence, till_time, "
                 "business_date, received_at, total_amount, discount_amount, card_number, fiscal_sign, fiscal_number, "
-                "payload_hash, negative_stock, price_differs) SELECT %s, %s, %s, 'sale', u, s, %s, %s, %s, 500, 0, "
-                "'', '', '', '', false, false FROM unnest(%s::uuid[], %s::bigint[]) AS v(u, s) RETURNING id",
+                "payload_hash, negative_stock, price_differs, period_closed, arrived_late) "
+                "SELECT %s, %s, %s, 'sale', u, s, %s, %s, %s, 500, 0, "
+                "'', '', '', '', false, false, false, false FROM unnest(%s::uuid[], %s::bigint[]) AS v(u, s) RETURNING id",
                 [till.pk, shop_id, shift.pk, now, today, now, [uuid.uuid4() for _ in chunk], [s for s, _p in chunk]],
             )
             ids = [row[0] for row in c.fetchall()]
@@ -384,8 +385,9 @@ def year_report():
         c.execute(
             "INSERT INTO sales_receipt (till_id, shop_id, shift_id, kind, client_uuid, sequence, till_time, "
             "business_date, received_at, total_amount, discount_amount, card_number, fiscal_sign, fiscal_number, "
-            "payload_hash, negative_stock, price_differs) "
-            "SELECT %s, %s, %s, 'sale', gen_random_uuid(), g, t, t::date, t, 500, 0, '', '', '', '', false, false "
+            "payload_hash, negative_stock, price_differs, period_closed, arrived_late) "
+            "SELECT %s, %s, %s, 'sale', gen_random_uuid(), g, t, t::date, t, 500, 0, '', '', '', '', "
+            "false, false, false, false "
             "FROM generate_series(1, %s) g, "
             "LATERAL (SELECT (%s::date + ((g - 1) / %s) * interval '1 day' + interval '3 hours' "
             "+ ((g - 1) %% %s) * (interval '12 hours' / %s))::timestamptz AS t) x",

@@ -15,6 +15,15 @@ def _sync_roles(sender, using="default", **kwargs):
     roles_sync()
 
 
+def _guard_ledgers(sender, using="default", **kwargs):
+    from django.db import connections
+
+    from .db_guards import ledgers_install
+    from .ledgers import ledgers
+
+    ledgers_install(connections[using], ledgers())
+
+
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
@@ -24,8 +33,15 @@ class InventoryConfig(AppConfig):
         # django.contrib.admin comes first in INSTALLED_APPS: every admin module is loaded by now.
         from django.contrib import admin
 
+        from .ledgers import ledger_register
+        from .services.ledger import STOCK
+
+        ledger_register(STOCK)
+
         from . import admin_export, bulk, report_imports, reports  # noqa: F401  (`__any`; reports, with the engine)
         from .admin_mixins import refuse_control_characters_everywhere
 
         refuse_control_characters_everywhere(admin.site)
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="inventory.sync_roles")
+        # post_migrate comes after the whole run's migrations: every app's ledger tables exist by then.
+        post_migrate.connect(_guard_ledgers, sender=self, dispatch_uid="inventory.guard_ledgers")

@@ -23,9 +23,14 @@ def pg_execute_bound(sql: str, params: list) -> list[tuple]:
     Django's cursors interpolate parameters into the SQL text client-side; a plain psycopg
     cursor on the same connection (so in the same transaction) sends the arrays as bound
     parameters instead, which saves building and parsing a statement of thousands of values.
+    Django's cursor wrapper around it keeps its error classes and query logging.
     """
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    raw = psycopg.Cursor(connection.connection)
+    # Wrapped like Django's own cursors: its error classes (IntegrityError...), execute wrappers,
+    # and query capture (`django_assert_max_num_queries`, `connection.queries`) see the statement.
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
 

@@ -70,3 +70,17 @@ class WriteOffReason(models.TextChoices):
     SHORTAGE = "shortage", _("shortage")
     OWN_USE = "own_use", _("own use")
     OTHER = "other", _("other")
+
+
+class DocumentType(models.TextChoices):
+    """Every document type that posts: the typed source of ledger rows and postings (one list for all apps)."""
+
+    GOODS_RECEIPT = "goods_receipt", _("goods receipt")
+    SUPPLIER_RETURN = "supplier_return", _("supplier return")
+    WRITE_OFF = "write_off", _("write-off")
+    TRANSFER = "transfer", _("transfer")
+    STOCKTAKE = "stocktake", _("stocktake")
+    OPENING_BALANCE = "opening_balance", _("opening balance")
+    PRICE_CHANGE = "price_change", _("price change")
+    RECOST = "recost", _("re-costing")
+    RECEIPT = "receipt", _("till receipt")

@@ -365,3 +365,44 @@ def install_marker(apps, schema_editor, *, documents=(), truncate=()) -> None:
         truncate=[_table(apps, label) for label in truncate],
     ):
         schema_editor.execute(statement, params=None)
+
+
+# --- ledgers from the registry ---------------------------------------------------------------------
+
+
+def ledger_guards_sql(vendor: str, tables: list[str]) -> list[str]:
+    """Idempotent triggers that make ledger tables append-only (no UPDATE, DELETE or TRUNCATE)."""
+    if vendor == "postgresql":
+        sql = [PG_FUNCTIONS, PG_ROW_FUNCTIONS]
+        for table in tables:
+            sql.append(_pg_truncate(table))
+            sql.append(
+                f"CREATE OR REPLACE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION retail_refuse_ledger_change();"
+            )
+        return sql
+    if vendor == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table}: ledger rows are immutable'); END;"
+            for table in tables
+            for op in ("UPDATE", "DELETE")
+        ]
+    raise NotImplementedError(f"No immutability triggers for {vendor}")
+
+
+def ledgers_install(connection_, ledgers) -> list[str]:
+    """Install the guards of every given ledger's entry table that exists; the tables guarded.
+
+    Runs after every `migrate` (inventory's post_migrate) over the ledger registry: a new
+    ledger gets its triggers without a migration of its own, and a SQLite migration that
+    rebuilt a ledger table gets them back.
+    """
+    existing = set(connection_.introspection.table_names())
+    tables = [ledger.entry_model._meta.db_table for ledger in ledgers]
+    tables = [t for t in tables if t in existing]
+    if tables:
+        with connection_.cursor() as cursor:
+            for statement in ledger_guards_sql(connection_.vendor, tables):
+                cursor.execute(statement)
+    return tables

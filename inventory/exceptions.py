@@ -32,11 +32,17 @@ class PeriodClosed(DomainError):
     default_message = _("The period is closed.")
 
 
-class NegativeStock(DomainError):
-    """Goods would leave that are not there; `shortages` lists (shop, product, available, needed)."""
+class LedgerOverdraft(DomainError):
+    """A ledger would go below what its invariant allows; `shortages` lists (key, available, needed)."""
 
-    default_message = _("Not enough stock.")
+    default_message = _("Not enough on the balance.")
 
     def __init__(self, message=None, *, shortages=None):
         super().__init__(message)
         self.shortages = shortages or []
+
+
+class NegativeStock(LedgerOverdraft):
+    """Goods would leave that are not there; `shortages` lists (shop, product, available, needed)."""
+
+    default_message = _("Not enough stock.")

@@ -9,12 +9,13 @@ from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, 
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
+from inventory.choices import DocumentType
 from inventory.models import Shop, StockLedgerEntry
 
 from .models import Receipt, ReceiptKind, ReceiptLine, Shift, Till
 
 ZERO = Decimal("0")
-RECEIPT_SOURCE = "receipt"
+RECEIPT_SOURCE = DocumentType.RECEIPT
 
 
 def _signed(field: str, kind_path: str):

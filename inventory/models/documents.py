@@ -51,7 +51,7 @@ class Document(models.Model):
     """
 
     NUMBER_PREFIX = "DOC"
-    DOCUMENT_TYPE = "document"
+    DOCUMENT_TYPE = ""  # a DocumentType value
 
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
     status = models.CharField(
@@ -107,6 +107,14 @@ class Document(models.Model):
 
     def number_scope(self) -> str:
         raise NotImplementedError
+
+    def shop_ids(self) -> list[int]:
+        """Every shop the document touches: the period lock of each is checked when it posts or is cancelled."""
+        raise NotImplementedError
+
+    def period_date(self):
+        """The date the period lock is checked against."""
+        return self.business_date
 
     def save(self, *args, **kwargs):
         if not self.number:

@@ -5,7 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .catalog import PriceZone, Product
+from ..choices import DocumentType
+from .catalog import PriceZone, Product, Shop
 from .documents import Document
 
 
@@ -13,7 +14,7 @@ class PriceChange(Document):
     """A price-change document: new retail prices for many products in a zone from a date."""
 
     NUMBER_PREFIX = "PC"
-    DOCUMENT_TYPE = "price_change"
+    DOCUMENT_TYPE = DocumentType.PRICE_CHANGE
 
     zone = models.ForeignKey(PriceZone, verbose_name=_("price zone"), on_delete=models.PROTECT, related_name="+")
     effective_date = models.DateField(_("effective from"), help_text=_("The new prices apply from this day on."))
@@ -26,6 +27,14 @@ class PriceChange(Document):
 
     def number_scope(self) -> str:
         return self.zone.code
+
+    def shop_ids(self) -> list[int]:
+        """The shops whose prices it sets: every shop of its zone (the period lock of each applies)."""
+        return list(Shop.objects.filter(price_zone_id=self.zone_id).values_list("pk", flat=True))
+
+    def period_date(self):
+        """Prices effective in a closed period would rewrite that period's figures: the earlier date counts."""
+        return min(self.business_date, self.effective_date)
 
 
 class PriceChangeLine(models.Model):

@@ -7,8 +7,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import PostingAction, StockMovementKind
+from ..choices import DocumentType, PostingAction, StockMovementKind
 from .catalog import Product, Shop
+from .ledger import LedgerBalance, LedgerEntry
 
 QUANTITY = {"max_digits": 16, "decimal_places": 3}
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -20,7 +21,7 @@ class Posting(models.Model):
     Every ledger row written by it, in any ledger, points here (`posting_id`).
     """
 
-    document_type = models.CharField(_("document type"), max_length=32)
+    document_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
     document_id = models.BigIntegerField(_("document ID"))
     document_number = models.CharField(_("document"), max_length=32)
     action = models.CharField(_("action"), max_length=10, choices=PostingAction.choices)
@@ -44,7 +45,7 @@ class Posting(models.Model):
         return f"{self.document_number} {self.get_action_display()}"
 
 
-class StockLedgerEntry(models.Model):
+class StockLedgerEntry(LedgerEntry):
     """An immutable movement of one product in one shop (or in transit).
 
     Quantity and cost are signed; outgoing rows carry the cost they left at, so gross
@@ -57,18 +58,11 @@ class StockLedgerEntry(models.Model):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="stock_entries"
     )
-    business_date = models.DateField(_("date"))
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
     cost_amount = models.DecimalField(_("cost"), **MONEY)
     kind = models.CharField(_("kind"), max_length=20, choices=StockMovementKind.choices)
-    source_type = models.CharField(_("document type"), max_length=32)
-    source_id = models.BigIntegerField(_("document ID"))
-    source_line_id = models.BigIntegerField(_("line ID"))
     posting = models.ForeignKey(
         Posting, verbose_name=_("posting"), on_delete=models.PROTECT, related_name="stock_entries"
-    )
-    reversal_of = models.OneToOneField(
-        "self", verbose_name=_("reverses"), on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     adjusts = models.ForeignKey(
         "self", verbose_name=_("adjusts"), on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments"
@@ -81,7 +75,6 @@ class StockLedgerEntry(models.Model):
     cost_provisional = models.BooleanField(
         _("provisional cost"), default=False, help_text=_("Left from negative stock at the last known cost.")
     )
-    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("stock ledger entry")
@@ -105,7 +98,7 @@ class StockLedgerEntry(models.Model):
         return f"{self.business_date} {self.shop_id}/{self.product_id} {self.quantity:+}"
 
 
-class StockBalance(models.Model):
+class StockBalance(LedgerBalance):
     """Quantity and cost value of a product in a shop: a cache of SUM(ledger), kept in the same transaction."""
 
     shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
@@ -122,7 +115,6 @@ class StockBalance(models.Model):
         help_text=_("Cost used when goods leave from negative stock."),
     )
     last_business_date = models.DateField(_("last movement on"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("stock balance")

@@ -5,7 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import WriteOffReason
+from ..choices import DocumentType, WriteOffReason
 from .catalog import Product, Shop, Supplier
 from .documents import Document
 from .stock import MONEY, QUANTITY
@@ -26,6 +26,8 @@ class ShopDocument(Document):
 
     def number_scope(self) -> str:
         return self.shop.code
+
+    PERIOD_SHOP_FIELDS = ("shop_id",)  # read with the document's lock (see services.kernel.document_lock)
 
     def shop_ids(self) -> list[int]:
         return [i for i in (getattr(self, f"{name}_id") for name in self.SHOP_FIELDS) if i is not None]
@@ -48,7 +50,7 @@ class GoodsReceipt(ShopDocument):
     """Goods received from a supplier at purchase prices (later: creates the payable)."""
 
     NUMBER_PREFIX = "GR"
-    DOCUMENT_TYPE = "goods_receipt"
+    DOCUMENT_TYPE = DocumentType.GOODS_RECEIPT
 
     supplier = models.ForeignKey(Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="+")
     supplier_invoice_number = models.CharField(_("supplier invoice number"), max_length=64, blank=True)
@@ -74,7 +76,7 @@ class SupplierReturn(ShopDocument):
     """Goods sent back to a supplier; they leave at average cost."""
 
     NUMBER_PREFIX = "SR"
-    DOCUMENT_TYPE = "supplier_return"
+    DOCUMENT_TYPE = DocumentType.SUPPLIER_RETURN
 
     supplier = models.ForeignKey(Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="+")
 
@@ -95,7 +97,7 @@ class SupplierReturnLine(DocumentLine):
 
 class WriteOff(ShopDocument):
     NUMBER_PREFIX = "WO"
-    DOCUMENT_TYPE = "write_off"
+    DOCUMENT_TYPE = DocumentType.WRITE_OFF
 
     reason = models.CharField(
         _("reason"), max_length=16, choices=WriteOffReason.choices, default=WriteOffReason.SPOILAGE
@@ -124,7 +126,7 @@ class Transfer(ShopDocument):
     """
 
     NUMBER_PREFIX = "TR"
-    DOCUMENT_TYPE = "transfer"
+    DOCUMENT_TYPE = DocumentType.TRANSFER
     SHOP_FIELDS = ("shop", "to_shop")  # both sides see it; each action belongs to one side
 
     to_shop = models.ForeignKey(Shop, verbose_name=_("to shop"), on_delete=models.PROTECT, related_name="+")
@@ -144,6 +146,8 @@ class Transfer(ShopDocument):
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
         ordering = ["-business_date", "-id"]
+
+    PERIOD_SHOP_FIELDS = ("shop_id", "to_shop_id")
 
     @property
     def is_received(self) -> bool:
@@ -172,7 +176,7 @@ class Stocktake(ShopDocument):
     """A count of a shop (or some groups): differences to the book quantity at the snapshot are posted at cost."""
 
     NUMBER_PREFIX = "ST"
-    DOCUMENT_TYPE = "stocktake"
+    DOCUMENT_TYPE = DocumentType.STOCKTAKE
 
     groups = models.ManyToManyField(
         "inventory.ProductGroup",
@@ -215,7 +219,7 @@ class OpeningBalance(ShopDocument):
     """Stock at go-live: quantities and unit costs per product, usually imported from Excel."""
 
     NUMBER_PREFIX = "OB"
-    DOCUMENT_TYPE = "opening_balance"
+    DOCUMENT_TYPE = DocumentType.OPENING_BALANCE
 
     class Meta:
         verbose_name = _("opening balance")

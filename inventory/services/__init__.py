@@ -1,7 +1,26 @@
 """Writes of the inventory domain. Each public service is one durable transaction."""
 
-from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_date, posting_create
-from .ledger import Movement, balances_for_update, stock_reverse, stock_write
+from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_date
+from .kernel import (
+    balances_update,
+    document_cancel,
+    document_post,
+    ledger_differences,
+    ledger_reverse,
+    ledger_write,
+    posting_create,
+    postings_create_bulk,
+)
+from .ledger import (
+    Movement,
+    balances_for_update,
+    cost_share,
+    entry_costs,
+    return_costs,
+    stock_reverse,
+    stock_write,
+    stock_write_by_date,
+)
 from .prices import build_prices, price_change_cancel, price_change_create_posted, price_change_post
 from .recost import stock_recost_pair, stock_recost_pending
 from .stock_documents import (
@@ -24,6 +43,17 @@ from .stock_documents import (
 
 __all__ = [
     "Movement",
+    "balances_update",
+    "cost_share",
+    "entry_costs",
+    "return_costs",
+    "stock_write_by_date",
+    "document_cancel",
+    "document_post",
+    "ledger_differences",
+    "ledger_reverse",
+    "ledger_write",
+    "postings_create_bulk",
     "balances_for_update",
     "build_prices",
     "ensure_draft",

@@ -1,4 +1,5 @@
-"""Ledger invariants: every balance row equals the sum of its ledger rows, and every document its rows.
+"""Ledger invariants: every balance row of every registered ledger equals the sum of its rows, and every
+document its rows.
 
 Document checks are a registry: each app adds the checks of its own documents from its
 AppConfig.ready() (`document_check_register`), so `check_ledgers` sees receipts without
@@ -6,72 +7,40 @@ inventory importing sales.
 """
 
 from collections.abc import Callable
-from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ..choices import DocumentStatus, PostingAction
+from ..ledgers import ledgers
 from ..models import (
     GoodsReceipt,
     LedgerCheckRun,
     OpeningBalance,
     Posting,
-    StockBalance,
     StockLedgerEntry,
     Stocktake,
     SupplierReturn,
     Transfer,
     WriteOff,
 )
-from ..money import round_money, round_quantity
+from .kernel import ledger_differences
 
 MAX_DETAILS = 500
 
 
 def stock_ledger_differences() -> tuple[int, list[dict]]:
-    """(pairs checked, differences): balances that differ from SUM(entries), and sums with no balance row.
+    """(pairs checked, differences) of the stock ledger: see `kernel.ledger_differences`."""
+    return ledger_differences("stock")
 
-    Grouped sums in one query; compared as Decimals rounded to the column scale, because
-    SQLite sums decimals as floats.
-    """
-    sums = {
-        (row["shop_id"], row["product_id"]): (round_quantity(row["q"] or 0), round_money(row["c"] or 0))
-        for row in StockLedgerEntry.objects.order_by()
-        .values("shop_id", "product_id")
-        .annotate(q=Sum("quantity"), c=Sum("cost_amount"))
-    }
-    differences = []
-    checked = 0
-    for shop_id, product_id, quantity, cost in StockBalance.objects.values_list(
-        "shop_id", "product_id", "quantity", "cost_amount"
-    ).iterator(chunk_size=5000):
-        checked += 1
-        ledger_q, ledger_c = sums.pop((shop_id, product_id), (Decimal("0.000"), Decimal("0.00")))
-        if ledger_q != quantity or ledger_c != cost:
-            differences.append(
-                {
-                    "ledger": "stock",
-                    "shop_id": shop_id,
-                    "product_id": product_id,
-                    "balance_quantity": str(quantity),
-                    "ledger_quantity": str(ledger_q),
-                    "balance_cost": str(cost),
-                    "ledger_cost": str(ledger_c),
-                }
-            )
-    for (shop_id, product_id), (ledger_q, ledger_c) in sums.items():
-        differences.append(
-            {
-                "ledger": "stock",
-                "shop_id": shop_id,
-                "product_id": product_id,
-                "balance_quantity": None,
-                "ledger_quantity": str(ledger_q),
-                "balance_cost": None,
-                "ledger_cost": str(ledger_c),
-            }
-        )
+
+def ledgers_differences() -> tuple[int, list[dict]]:
+    """(balances checked, differences) over every registered ledger."""
+    checked, differences = 0, []
+    for ledger in ledgers():
+        count, found = ledger_differences(ledger)
+        checked += count
+        differences += found
     return checked, differences
 
 
@@ -147,9 +116,9 @@ def document_differences() -> list[dict]:
 
 
 def ledgers_check() -> LedgerCheckRun:
-    """Check every ledger and its documents; keep the result (shown in the admin under Ledger checks)."""
+    """Check every registered ledger and the registered document checks; keep the result (shown in the admin under Ledger checks)."""
     run = LedgerCheckRun.objects.create()
-    checked, differences = stock_ledger_differences()
+    checked, differences = ledgers_differences()
     differences += document_differences()
     run.pairs_checked = checked
     run.differences = len(differences)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from ..choices import DocumentStatus
 from ..exceptions import DocumentNotDraft, DocumentNotPosted, PeriodClosed
-from ..models import PeriodLock, Posting
+from ..models import PeriodLock
 
 
 def ensure_draft(document) -> None:
@@ -57,13 +57,3 @@ def ensure_period_open(*, shop_ids: list[int], business_date: datetime.date, loc
                 "date": formats.date_format(business_date, "SHORT_DATE_FORMAT"),
             }
         )
-
-
-def posting_create(*, document, action: str, actor) -> Posting:
-    return Posting.objects.create(
-        document_type=document.DOCUMENT_TYPE,
-        document_id=document.pk,
-        document_number=document.number,
-        action=action,
-        actor=actor,
-    )

@@ -1,28 +1,31 @@
-"""The stock ledger's one write path: entries and balances in the caller's transaction.
+"""Stock: the first client of the ledger kernel (`inventory.ledgers`, `services.kernel`).
 
-`stock_write` locks the balance rows of every touched (shop, product) in that order, so
-two postings never deadlock; creates missing balance rows with an insert that ignores
-conflicts, so twenty first receipts of a new product race safely; checks negative stock
-under the lock; computes moving-average cost; writes the entries in bulk.
+The stock ledger is declared once (`STOCK`, registered by the inventory app): key (shop,
+product), amounts (quantity, cost); its rule (`MovingAverageRule`) computes moving-average
+cost, provisional cost from negative stock, and queues re-costing; its invariant
+(`StockNegativeCheck`) refuses goods leaving a shop that forbids negative stock. The kernel
+locks the balance rows in (shop, product) order, checks under the lock, writes the entries
+in bulk and updates the balances set-based. `stock_write` and `stock_reverse` are the
+stock-shaped doors to `ledger_write` and `ledger_reverse`.
 """
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..bulk import pg_execute_bound, rows_insert
 from ..exceptions import NegativeStock
+from ..ledgers import Invariant, Ledger, Rule
 from ..models import Product, RecostRequest, Shop, StockBalance, StockLedgerEntry
 from ..money import round_money
+from . import kernel
+from .kernel import LOCK_CHUNK, WriteResult
 
 ZERO = Decimal("0")
 UNIT_COST_PLACES = Decimal("0.0001")
-LOCK_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,46 @@ class Movement:
     source_id: int | None = None
     posting_id: int | None = None
 
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.shop_id, self.product_id)
+
+    @property
+    def amounts(self) -> tuple:
+        return (self.quantity, self.cost_amount)
+
+
+def cost_apply(state, quantity: Decimal, fixed_cost: Decimal | None) -> tuple[Decimal, bool]:
+    """Apply a movement to anything with quantity, cost_amount and last_unit_cost; returns (its cost, provisional?).
+
+    The same rule live (on a locked balance row) and in re-costing (on a CostState).
+    """
+    provisional = False
+    if fixed_cost is not None:
+        cost = fixed_cost
+    elif quantity < 0:
+        out = -quantity
+        if state.quantity >= out:
+            # The last unit takes the exact remaining value: no rounding dust is left behind.
+            cost = -(
+                state.cost_amount if out == state.quantity else round_money(state.cost_amount * out / state.quantity)
+            )
+        else:
+            covered = max(state.quantity, ZERO)
+            covered_cost = state.cost_amount if covered > 0 else ZERO
+            cost = -(covered_cost + round_money((out - covered) * state.last_unit_cost))
+            provisional = True
+    else:
+        average = state.cost_amount / state.quantity if state.quantity > 0 else state.last_unit_cost
+        cost = round_money(quantity * average)
+    state.quantity += quantity
+    state.cost_amount += cost
+    if state.quantity > 0:
+        state.last_unit_cost = (state.cost_amount / state.quantity).quantize(UNIT_COST_PLACES)
+    elif fixed_cost is not None and quantity > 0:
+        state.last_unit_cost = (fixed_cost / quantity).quantize(UNIT_COST_PLACES)
+    return cost, provisional
+
 
 @dataclass
 class CostState:
@@ -58,125 +101,8 @@ class CostState:
         return self.last_unit_cost
 
     def apply(self, quantity: Decimal, fixed_cost: Decimal | None) -> tuple[Decimal, bool]:
-        """Apply a movement; returns (its cost, provisional?). Pure: the same rule live and in re-costing."""
-        provisional = False
-        if fixed_cost is not None:
-            cost = fixed_cost
-        elif quantity < 0:
-            out = -quantity
-            if self.quantity >= out:
-                # The last unit takes the exact remaining value: no rounding dust is left behind.
-                cost = -(
-                    self.cost_amount if out == self.quantity else round_money(self.cost_amount * out / self.quantity)
-                )
-            else:
-                covered = max(self.quantity, ZERO)
-                covered_cost = self.cost_amount if covered > 0 else ZERO
-                cost = -(covered_cost + round_money((out - covered) * self.last_unit_cost))
-                provisional = True
-        else:
-            cost = round_money(quantity * self.average())
-        self.quantity += quantity
-        self.cost_amount += cost
-        if self.quantity > 0:
-            self.last_unit_cost = (self.cost_amount / self.quantity).quantize(UNIT_COST_PLACES)
-        elif fixed_cost is not None and quantity > 0:
-            self.last_unit_cost = (fixed_cost / quantity).quantize(UNIT_COST_PLACES)
-        return cost, provisional
-
-
-@dataclass(slots=True)
-class EntryRow:
-    """A ledger row as written: the fields callers read back (no model instance: a batch writes thousands)."""
-
-    shop_id: int
-    product_id: int
-    business_date: datetime.date
-    quantity: Decimal
-    cost_amount: Decimal
-    kind: str
-    source_type: str
-    source_id: int
-    source_line_id: int
-    posting_id: int
-    cost_is_fixed: bool
-    cost_provisional: bool
-    reversal_of_id: int | None
-
-
-ENTRY_COLUMNS = list(EntryRow.__slots__)
-
-
-@dataclass
-class WriteResult:
-    entries: list[EntryRow] = field(default_factory=list)
-    recost_pairs: set = field(default_factory=set)
-
-
-def balances_for_update(keys: list[tuple[int, int]]) -> dict[tuple[int, int], "BalanceRow"]:
-    """Create missing balance rows, then lock all of them in (shop, product) order.
-
-    The insert comes first and in key order (ON CONFLICT DO NOTHING: twenty first receipts
-    of a pair race safely). Locking the existing rows first and inserting the missing ones
-    afterwards would take locks out of order: the threaded deadlock test catches that.
-    """
-    keys = sorted(set(keys))
-    if not keys:
-        return {}
-    if _existing_count(keys) < len(keys):  # rows are never deleted: when all exist, no insert is needed
-        StockBalance.objects.bulk_create(
-            [StockBalance(shop_id=s, product_id=p) for s, p in keys], ignore_conflicts=True, batch_size=LOCK_CHUNK
-        )
-    return _lock(keys)
-
-
-def _existing_count(keys) -> int:
-    by_shop: dict[int, list[int]] = defaultdict(list)
-    for shop_id, product_id in keys:
-        by_shop[shop_id].append(product_id)
-    return sum(
-        StockBalance.objects.filter(shop_id=shop_id, product_id__any=products[start : start + LOCK_CHUNK]).count()
-        for shop_id, products in by_shop.items()
-        for start in range(0, len(products), LOCK_CHUNK)
-    )
-
-
-@dataclass(slots=True)
-class BalanceRow:
-    """A locked balance row: what the ledger reads and writes back (no model instance per row)."""
-
-    pk: int
-    shop_id: int
-    product_id: int
-    quantity: Decimal
-    cost_amount: Decimal
-    last_unit_cost: Decimal
-    last_business_date: datetime.date | None
-    negative_stock_allowed: bool
-
-
-def _lock(keys) -> dict[tuple[int, int], BalanceRow]:
-    by_shop: dict[int, list[int]] = defaultdict(list)
-    for shop_id, product_id in keys:
-        by_shop[shop_id].append(product_id)
-    balances: dict[tuple[int, int], BalanceRow] = {}
-    for shop_id in sorted(by_shop):
-        products = by_shop[shop_id]
-        for start in range(0, len(products), LOCK_CHUNK):
-            chunk = products[start : start + LOCK_CHUNK]
-            rows = (
-                StockBalance.objects.select_for_update(of=("self",))
-                .filter(shop_id=shop_id, product_id__any=chunk)
-                .order_by("shop_id", "product_id")
-                .values_list(*BALANCE_FIELDS, "shop__negative_stock_allowed")
-            )
-            for row in rows:
-                balance = BalanceRow(*row)
-                balances[(balance.shop_id, balance.product_id)] = balance
-    return balances
-
-
-BALANCE_FIELDS = ("id", "shop_id", "product_id", "quantity", "cost_amount", "last_unit_cost", "last_business_date")
+        """Apply a movement; returns (its cost, provisional?). Pure."""
+        return cost_apply(self, quantity, fixed_cost)
 
 
 def _shortage_message(shortages) -> str:
@@ -200,6 +126,101 @@ def _shortage_message(shortages) -> str:
     return text
 
 
+class StockNegativeCheck(Invariant):
+    """Goods may not leave a shop that forbids negative stock beyond what it has (option `enforce_negative`).
+
+    Every shortage of the write is collected and NegativeStock raised before anything is
+    written. Sales and stocktakes pass `enforce_negative=False`: the goods left anyway.
+    """
+
+    def check(self, ledger, balances, movements, options) -> None:
+        if not options.get("enforce_negative", True):
+            return
+        needed: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        for m in movements:
+            needed[(m.shop_id, m.product_id)] -= m.quantity
+        shortages = []
+        for key, net_out in needed.items():
+            balance = balances[key]
+            if net_out > 0 and not balance.negative_stock_allowed and balance.quantity < net_out:
+                shortages.append((key[0], key[1], max(balance.quantity, ZERO), net_out))
+        if shortages:
+            raise NegativeStock(_shortage_message(shortages), shortages=shortages)
+
+
+class MovingAverageRule(Rule):
+    """Stock's state rule: the moving weighted average per (shop, product).
+
+    A movement with a cost (from a document, or a reversal's) carries it; without one, goods
+    leave and come in at average cost. Goods leaving beyond what is there leave at the last
+    known cost, flagged provisional. A pair that comes back from negative stock, or is
+    written before its last movement's date, is queued for re-costing.
+    """
+
+    state_fields = ("last_unit_cost", "last_business_date")
+    entry_fields = ("cost_is_fixed", "cost_provisional")
+
+    def apply(self, ledger, balance, movement, business_date, result, options):
+        was_negative = balance.quantity < 0
+        quantity = movement.quantity
+        back_dated = balance.last_business_date is not None and business_date < balance.last_business_date
+        cost, provisional = cost_apply(balance, quantity, movement.cost_amount)
+        if (was_negative and quantity > 0) or back_dated:
+            result.marked.add((movement.shop_id, movement.product_id))
+        return (quantity, cost), (movement.cost_amount is not None, provisional)
+
+    def finish(self, ledger, balances, result, business_date, options) -> None:
+        for balance in balances.values():
+            if balance.last_business_date is None or business_date > balance.last_business_date:
+                balance.last_business_date = business_date
+        if result.marked:
+            recost_request(pairs=result.marked, from_date=business_date)
+
+    def reversible(self, queryset):
+        return queryset.filter(adjusts__isnull=True)
+
+    def reversal_movements(self, ledger, originals) -> list:
+        """Goods that had left come back at the cost they left with, re-costing adjustments included."""
+        adjustments: dict[int, Decimal] = defaultdict(Decimal)
+        # Adjustments of the source's rows, found through the join: no list of 20,000 ids.
+        sources = {(e.source_type, e.source_id) for e in originals}
+        for source_type, source_id in sources:
+            for adjusts_id, cost in StockLedgerEntry.objects.filter(
+                adjusts__source_type=source_type, adjusts__source_id=source_id
+            ).values_list("adjusts_id", "cost_amount"):
+                adjustments[adjusts_id] += cost
+        return [
+            Movement(
+                e.shop_id,
+                e.product_id,
+                -e.quantity,
+                e.kind,
+                e.source_line_id,
+                -(e.cost_amount + adjustments[e.pk]),
+                reversal_of_id=e.pk,
+            )
+            for e in originals
+        ]
+
+
+STOCK = Ledger(
+    name="stock",
+    entry_model=StockLedgerEntry,
+    balance_model=StockBalance,
+    key_fields=("shop_id", "product_id"),
+    amount_fields=("quantity", "cost_amount"),
+    rule=MovingAverageRule(),
+    invariants=(StockNegativeCheck(),),
+    lock_related=(("negative_stock_allowed", "shop__negative_stock_allowed"),),
+    amount_labels=("quantity", "cost"),
+)
+
+
+def balances_for_update(keys: list[tuple[int, int]]) -> dict:
+    """Stock balance rows of these (shop, product) pairs, created if missing and locked in key order."""
+    return kernel.balances_for_update(STOCK, keys)
+
+
 def stock_write(
     *,
     movements: list[Movement],
@@ -209,129 +230,22 @@ def stock_write(
     source_id: int | None,
     enforce_negative: bool = True,
 ) -> WriteResult:
-    """Write movements as ledger entries and update balances. Call inside a transaction.
+    """Write movements as stock ledger entries and update balances (the kernel's `ledger_write`). In a transaction.
 
     With `enforce_negative`, goods may not leave a shop that forbids negative stock beyond
-    what it has: every shortage is collected and NegativeStock raised before anything is
-    written. Without it (sales, stocktakes), the goods leave at the last known cost and the
-    entry is flagged provisional; the pair is queued for re-costing.
+    what it has (NegativeStock, nothing written). Without it (sales, stocktakes), the goods
+    leave at the last known cost and the entry is flagged provisional; the pair is queued
+    for re-costing.
     """
-    result = WriteResult()
-    if not movements:
-        return result
-    balances = balances_for_update([(m.shop_id, m.product_id) for m in movements])
-    allowed = {key[0]: balance.negative_stock_allowed for key, balance in balances.items()}
-    states = {key: CostState(b.quantity, b.cost_amount, b.last_unit_cost) for key, b in balances.items()}
-
-    shortages = []
-    if enforce_negative:
-        needed: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-        for m in movements:
-            needed[(m.shop_id, m.product_id)] -= m.quantity
-        for key, net_out in needed.items():
-            available = states[key].quantity
-            if net_out > 0 and not allowed[key[0]] and available < net_out:
-                shortages.append((key[0], key[1], max(available, ZERO), net_out))
-    if shortages:
-        raise NegativeStock(_shortage_message(shortages), shortages=shortages)
-
-    for m in movements:
-        key = (m.shop_id, m.product_id)
-        state = states[key]
-        was_negative = state.quantity < 0
-        cost, provisional = state.apply(m.quantity, m.cost_amount)
-        result.entries.append(
-            EntryRow(
-                m.shop_id,
-                m.product_id,
-                business_date,
-                m.quantity,
-                cost,
-                m.kind,
-                source_type,
-                m.source_id or source_id,
-                m.line_id,
-                m.posting_id or posting.pk,
-                m.cost_amount is not None,
-                provisional,
-                m.reversal_of_id,
-            )
-        )
-        if (was_negative and m.quantity > 0) or _is_back_dated(balances[key], business_date):
-            result.recost_pairs.add(key)
-
-    _save(balances, states, business_date, result)
-    return result
-
-
-def _is_back_dated(balance: "BalanceRow", business_date: datetime.date) -> bool:
-    return balance.last_business_date is not None and business_date < balance.last_business_date
-
-
-def _save(balances, states, business_date, result: WriteResult) -> None:
-    now = timezone.now()
-    rows_insert(
-        StockLedgerEntry,
-        [*ENTRY_COLUMNS, "created_at"],
-        [(*(getattr(e, c) for c in ENTRY_COLUMNS), now) for e in result.entries],
+    return kernel.ledger_write(
+        STOCK,
+        movements=movements,
+        posting_id=posting.pk if posting is not None else None,
+        business_date=business_date,
+        source_type=source_type,
+        source_id=source_id,
+        enforce_negative=enforce_negative,
     )
-    changed = []
-    for key, balance in balances.items():
-        state = states[key]
-        balance.quantity, balance.cost_amount, balance.last_unit_cost = (
-            state.quantity,
-            state.cost_amount,
-            state.last_unit_cost,
-        )
-        if balance.last_business_date is None or business_date > balance.last_business_date:
-            balance.last_business_date = business_date
-        changed.append(balance)
-    balances_update(changed)
-    if result.recost_pairs:
-        recost_request(pairs=result.recost_pairs, from_date=business_date)
-
-
-def balances_update(balances: list["BalanceRow"]) -> None:
-    """Write many balance rows with one UPDATE ... FROM a set of new values.
-
-    Django's bulk_update builds a CASE per column, which grows with the square of the rows;
-    this is linear. PostgreSQL gets one array per column (unnest); SQLite (3.33+) gets
-    VALUES rows in chunks.
-    """
-    if not balances:
-        return
-    table = StockBalance._meta.db_table
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        pg_execute_bound(
-            f"UPDATE {table} SET quantity = v.q, cost_amount = v.c, last_unit_cost = v.u, "
-            f"last_business_date = v.d, updated_at = %s "
-            f"FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::date[]) "
-            f"AS v(id, q, c, u, d) WHERE {table}.id = v.id",
-            [
-                now,
-                [b.pk for b in balances],
-                [b.quantity for b in balances],
-                [b.cost_amount for b in balances],
-                [b.last_unit_cost for b in balances],
-                [b.last_business_date for b in balances],
-            ],
-        )
-        return
-    row_sql = "(%s, %s, %s, %s, %s)"
-    for start in range(0, len(balances), 1000):
-        chunk = balances[start : start + 1000]
-        params = []
-        for b in chunk:
-            params += [b.pk, str(b.quantity), str(b.cost_amount), str(b.last_unit_cost), b.last_business_date]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # SQLite names the VALUES columns column1..column5.
-                f"UPDATE {table} SET quantity = v.column2, cost_amount = v.column3, last_unit_cost = v.column4, "
-                f"last_business_date = v.column5, updated_at = %s "
-                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v WHERE {table}.id = v.column1",
-                [now, *params],
-            )
 
 
 def stock_reverse(
@@ -339,7 +253,7 @@ def stock_reverse(
     source_type: str,
     source_id: int,
     posting,
-    business_date: datetime.date,
+    business_date: datetime.date | None = None,
     enforce_negative: bool = True,
     only_date: datetime.date | None = None,
 ) -> WriteResult:
@@ -347,45 +261,103 @@ def stock_reverse(
 
     Goods that had left come back at the cost they left with; goods that had come in leave
     at the cost they came in with. Removing goods that are no longer there is refused in
-    shops that forbid negative stock.
+    shops that forbid negative stock. Without `business_date`, each entry on its own date.
     """
-    originals = StockLedgerEntry.objects.filter(
+    return kernel.ledger_reverse(
+        STOCK,
         source_type=source_type,
         source_id=source_id,
-        reversal_of__isnull=True,
-        adjusts__isnull=True,
-        reversed_by__isnull=True,
-    ).order_by("id")
-    if only_date is not None:
-        originals = originals.filter(business_date=only_date)
-    originals = list(originals)
-    if not originals:
-        return WriteResult()
-    adjustments: dict[int, Decimal] = defaultdict(Decimal)
-    # Adjustments of this document's rows, found through the join: no list of 20,000 ids.
-    corrections = StockLedgerEntry.objects.filter(adjusts__source_type=source_type, adjusts__source_id=source_id)
-    for adjusts_id, cost in corrections.values_list("adjusts_id", "cost_amount"):
-        adjustments[adjusts_id] += cost
-    movements = [
-        Movement(
-            e.shop_id,
-            e.product_id,
-            -e.quantity,
-            e.kind,
-            e.source_line_id,
-            -(e.cost_amount + adjustments[e.pk]),
-            reversal_of_id=e.pk,
-        )
-        for e in originals
-    ]
-    return stock_write(
-        movements=movements,
-        posting=posting,
+        posting_id=posting.pk,
         business_date=business_date,
-        source_type=source_type,
-        source_id=source_id,
+        only_date=only_date,
         enforce_negative=enforce_negative,
     )
+
+
+def stock_write_by_date(
+    *, movements_by_date: dict[datetime.date, list[Movement]], source_type: str, enforce_negative: bool = True
+) -> WriteResult:
+    """Stock movements of several days and documents at once (a till batch: each movement names its source
+    and posting); every pair locked once in key order first."""
+    return kernel.ledger_write_by_date(
+        STOCK, movements_by_date=movements_by_date, source_type=source_type, enforce_negative=enforce_negative
+    )
+
+
+def entry_costs(*, source_type: str, kind: str, line_ids) -> dict[int, Decimal]:
+    """The cost each source line's rows of `kind` carry, re-costing adjustments included, by line id.
+
+    Signed as on the ledger (goods that left: negative).
+    """
+    line_ids = list(line_ids)
+    costs: dict[int, Decimal] = defaultdict(Decimal)
+    if not line_ids:
+        return costs
+    rows = StockLedgerEntry.objects.filter(
+        source_type=source_type, kind=kind, source_line_id__in=line_ids, adjusts__isnull=True
+    )
+    line_of = {}
+    for pk, line_id, cost in rows.filter(reversal_of__isnull=True).values_list("pk", "source_line_id", "cost_amount"):
+        line_of[pk] = line_id
+        costs[line_id] += cost
+    if line_of:
+        for adjusts_id, cost in StockLedgerEntry.objects.filter(adjusts__in=list(line_of)).values_list(
+            "adjusts_id", "cost_amount"
+        ):
+            costs[line_of[adjusts_id]] += cost
+    return costs
+
+
+def cost_share(*, cost: Decimal, quantity: Decimal, of_quantity: Decimal, taken_quantity: Decimal, taken_cost: Decimal):
+    """The cost of `quantity` out of `of_quantity` that carried `cost`, after `taken_*` went before.
+
+    Its share, rounded; the part that takes the last of it takes exactly what is left, so no
+    rounding dust stays behind. Pure: returns, reversals and re-costing share this one rule.
+    """
+    if taken_quantity + quantity >= of_quantity:
+        return cost - taken_cost
+    return round_money(cost * quantity / of_quantity)
+
+
+def return_costs(
+    *,
+    source_type: str,
+    out_kind: str,
+    back_kind: str,
+    returns: list[tuple[int, int, Decimal]],
+    sold: dict[int, Decimal],
+    earlier: dict[int, tuple[int, Decimal]],
+) -> dict[int, Decimal]:
+    """The cost each returned line brings back: its share of what its original line left with.
+
+    `returns` are (return line id, original line id, quantity), in the order they come back;
+    `sold` the quantity of each original line; `earlier` the returns already on the ledger
+    (return line id -> (original line id, quantity)). What the original line left with
+    includes later re-costing adjustments; the return that empties a line takes exactly the
+    rest (see `cost_share`). Reads the ledger; the caller owns the lines.
+    """
+    if not returns:
+        return {}
+    left_with = entry_costs(source_type=source_type, kind=out_kind, line_ids={o for _r, o, _q in returns})
+    back_quantity: dict[int, Decimal] = defaultdict(Decimal)
+    back_cost: dict[int, Decimal] = defaultdict(Decimal)
+    for original, quantity in earlier.values():
+        back_quantity[original] += quantity
+    for line_id, cost in entry_costs(source_type=source_type, kind=back_kind, line_ids=earlier).items():
+        back_cost[earlier[line_id][0]] += cost
+    costs = {}
+    for line_id, original, quantity in sorted(returns):
+        cost = cost_share(
+            cost=-left_with[original],
+            quantity=quantity,
+            of_quantity=sold[original],
+            taken_quantity=back_quantity[original],
+            taken_cost=back_cost[original],
+        )
+        back_quantity[original] += quantity
+        back_cost[original] += cost
+        costs[line_id] = cost
+    return costs
 
 
 def recost_request(*, pairs, from_date: datetime.date) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..choices import PostingAction, ShopFormat, StockMovementKind
-from ..exceptions import DocumentEmpty, DomainError
+from ..exceptions import DomainError
 from ..models import (
     GoodsReceipt,
     OpeningBalance,
@@ -31,8 +31,9 @@ from ..models import (
 from ..models.catalog import Product
 from ..money import round_money
 from ..selectors import shop_local_date
-from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_subquery, posting_create
-from .ledger import Movement, balances_for_update, stock_reverse, stock_write
+from .common import ensure_draft, ensure_period_open, ensure_posted
+from .kernel import document_cancel, document_post, posting_create
+from .ledger import Movement, balances_for_update, cost_share, stock_reverse, stock_write
 
 K = StockMovementKind
 
@@ -104,69 +105,30 @@ def build_stocktake_movements(document, lines) -> list[Movement]:
     return movements
 
 
-# --- the engine -----------------------------------------------------------------------------------
-
-
-def _locked(model, document_id):
-    """The document, locked, with the lock date of its shops read in the same query."""
-    shop_fields = ("shop_id", "to_shop_id") if model is Transfer else ("shop_id",)
-    return (
-        model.objects.select_for_update(of=("self",))
-        .annotate(period_lock=period_lock_subquery(*shop_fields))
-        .get(pk=document_id)
-    )
-
-
-def _lock_draft(model, document_id):
-    document = _locked(model, document_id)
-    ensure_draft(document)
-    ensure_period_open(
-        shop_ids=document.shop_ids(), business_date=document.business_date, lock_date=document.period_lock
-    )
-    lines = list(document.lines.order_by("pk"))
-    if not lines:
-        raise DocumentEmpty(_("%(doc)s has no lines to post.") % {"doc": document.number})
-    return document, lines
+# --- the engine: the kernel's one posting path, with stock's writes ---------------------------------
 
 
 def _post(model, document_id, actor, build, *, enforce_negative=True):
-    document, lines = _lock_draft(model, document_id)
-    posting = posting_create(document=document, action=PostingAction.POST, actor=actor)
-    stock_write(
-        movements=build(document, lines),
-        posting=posting,
-        business_date=document.business_date,
-        source_type=model.DOCUMENT_TYPE,
-        source_id=document.pk,
-        enforce_negative=enforce_negative,
-    )
-    document.mark_posted(actor=actor)
-    return document
+    def write(document, lines, posting):
+        stock_write(
+            movements=build(document, lines),
+            posting=posting,
+            business_date=document.business_date,
+            source_type=model.DOCUMENT_TYPE,
+            source_id=document.pk,
+            enforce_negative=enforce_negative,
+        )
+
+    return document_post(model=model, document_id=document_id, actor=actor, write=write)
+
+
+def _reverse(document, posting):
+    """Every stock row of the document reversed, each on its own date, every pair locked up front."""
+    stock_reverse(source_type=document.DOCUMENT_TYPE, source_id=document.pk, posting=posting)
 
 
 def _cancel(model, document_id, actor):
-    document = model.objects.select_for_update().get(pk=document_id)
-    ensure_posted(document)
-    ensure_period_open(shop_ids=document.shop_ids(), business_date=document.business_date)
-    posting = posting_create(document=document, action=PostingAction.CANCEL, actor=actor)
-    # Each entry is reversed on its own date (a transfer's receipt may be dated later than its shipping).
-    dates = sorted(
-        set(
-            StockLedgerEntry.objects.filter(
-                source_type=model.DOCUMENT_TYPE, source_id=document.pk, reversal_of__isnull=True
-            ).values_list("business_date", flat=True)
-        )
-    )
-    keys = StockLedgerEntry.objects.filter(source_type=model.DOCUMENT_TYPE, source_id=document.pk).values_list(
-        "shop_id", "product_id"
-    )
-    balances_for_update(list(keys))  # every pair locked up front, in order, before any write
-    for day in dates:
-        stock_reverse(
-            source_type=model.DOCUMENT_TYPE, source_id=document.pk, posting=posting, business_date=day, only_date=day
-        )
-    document.mark_cancelled(actor=actor)
-    return document
+    return document_cancel(model=model, document_id=document_id, actor=actor, reverse=_reverse)
 
 
 # --- public services --------------------------------------------------------------------------------
@@ -273,32 +235,32 @@ def stocktake_fill(*, document_id: int, actor) -> Stocktake:
 @transaction.atomic(durable=True)
 def transfer_ship(*, document_id: int, actor) -> Transfer:
     """Ship a transfer: goods leave the sending shop at its average cost and go into transit."""
-    document, lines = _lock_draft(Transfer, document_id)
-    if document.shop_id == document.to_shop_id:
-        raise DomainError(_("A transfer needs two different shops."))
-    transit = transit_shop()
-    balances_for_update([(s, line.product_id) for line in lines for s in (document.shop_id, transit.pk)])
-    posting = posting_create(document=document, action=PostingAction.POST, actor=actor)
-    out = stock_write(
-        movements=build_outgoing_movements(document, lines, K.TRANSFER_OUT),
-        posting=posting,
-        business_date=document.business_date,
-        source_type=Transfer.DOCUMENT_TYPE,
-        source_id=document.pk,
-    )
-    stock_write(
-        movements=[
-            Movement(transit.pk, e.product_id, -e.quantity, K.TRANSFER_IN, e.source_line_id, -e.cost_amount)
-            for e in out.entries
-        ],
-        posting=posting,
-        business_date=document.business_date,
-        source_type=Transfer.DOCUMENT_TYPE,
-        source_id=document.pk,
-        enforce_negative=False,
-    )
-    document.mark_posted(actor=actor)
-    return document
+
+    def write(document, lines, posting):
+        if document.shop_id == document.to_shop_id:
+            raise DomainError(_("A transfer needs two different shops."))
+        transit = transit_shop()
+        balances_for_update([(s, line.product_id) for line in lines for s in (document.shop_id, transit.pk)])
+        out = stock_write(
+            movements=build_outgoing_movements(document, lines, K.TRANSFER_OUT),
+            posting=posting,
+            business_date=document.business_date,
+            source_type=Transfer.DOCUMENT_TYPE,
+            source_id=document.pk,
+        )
+        stock_write(
+            movements=[
+                Movement(transit.pk, e.product_id, -e.quantity, K.TRANSFER_IN, e.source_line_id, -e.cost_amount)
+                for e in out.entries
+            ],
+            posting=posting,
+            business_date=document.business_date,
+            source_type=Transfer.DOCUMENT_TYPE,
+            source_id=document.pk,
+            enforce_negative=False,
+        )
+
+    return document_post(model=Transfer, document_id=document_id, actor=actor, write=write)
 
 
 @transaction.atomic(durable=True)
@@ -334,7 +296,8 @@ def transfer_receive(*, document_id: int, actor, received_date: datetime.date | 
         shipped, cost = line.quantity, shipped_cost[line.pk]
         received = shipped if line.received_quantity is None else line.received_quantity
         if received < shipped:
-            arrived_cost = round_money(cost * received / shipped)
+            # What arrived takes its share of the shipped cost; the shortage the exact rest (one rule: cost_share).
+            arrived_cost = cost_share(cost=cost, quantity=received, of_quantity=shipped, taken_quantity=0, taken_cost=0)
             if received:
                 transit_moves.append(
                     Movement(transit.pk, line.product_id, -received, K.TRANSFER_OUT, line.pk, -arrived_cost)
@@ -349,7 +312,13 @@ def transfer_receive(*, document_id: int, actor, received_date: datetime.date | 
                     received - shipped,
                     K.TRANSFER_SHORTAGE,
                     line.pk,
-                    -(cost - arrived_cost),
+                    -cost_share(
+                        cost=cost,
+                        quantity=shipped - received,
+                        of_quantity=shipped,
+                        taken_quantity=received,
+                        taken_cost=arrived_cost,
+                    ),
                 )
             )
         else:

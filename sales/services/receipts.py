@@ -1,9 +1,10 @@
 """Receipts from tills: one receipt or a batch of up to 500, each succeeding or failing alone.
 
 A batch is read and checked whole before anything is written, then the good receipts are
-written with bulk inserts in one transaction: receipts, lines, payments, one posting per
-receipt, ledger rows through `stock_write` (one call, balances locked once in key order),
-shift totals, the till's last number and its gaps. Only if that transaction fails (a race
+written with bulk inserts in one transaction: receipts, lines, payments (sales' own tables),
+then through inventory's public services one posting per receipt (`postings_create_bulk`)
+and the stock rows (`stock_write_by_date`: balances locked once in key order, each movement
+naming its receipt and posting), shift totals, the till's last number and its gaps. Only if that transaction fails (a race
 the locks do not cover) are the receipts written again one at a time, each alone.
 
 Order of locks, always: the till's open shift, then original receipts of returns (by id),
@@ -26,20 +27,24 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory.bulk import rows_insert
-from inventory.choices import PostingAction, StockMovementKind
+from inventory.bulk import rows_insert  # for sales' own tables only
+from inventory.choices import DocumentType, PostingAction, StockMovementKind
 from inventory.db_guards import posting_marker
-from inventory.models import Posting, Product, StockLedgerEntry
+from inventory.models import Product
 from inventory.money import round_money
 from inventory.selectors import prices_in_force, products_by_codes, shop_local_date
-from inventory.services import Movement, stock_write
-from inventory.services.common import period_lock_date
-from inventory.services.ledger import balances_for_update
+from inventory.services import (
+    Movement,
+    period_lock_date,
+    postings_create_bulk,
+    return_costs,
+    stock_write_by_date,
+)
 
 from ..models import Receipt, ReceiptConflict, ReceiptKind, ReceiptLine, ReceiptPayment, Shift, Till, TillGap
 from ..parsing import ReceiptIn, receipt_parse
 
-RECEIPT_SOURCE = "receipt"
+RECEIPT_SOURCE = DocumentType.RECEIPT
 MAX_BATCH = 500
 ZERO = Decimal("0")
 
@@ -450,11 +455,10 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
             for kind, amount in item.data.payments
         ],
     )
-    posting_ids = rows_insert(
-        Posting,
-        ["document_type", "document_id", "document_number", "action", "created_at"],
-        [(RECEIPT_SOURCE, r.pk, f"{till.code}/{r.sequence}", PostingAction.POST, now) for r in receipts],
-        returning=True,
+    posting_ids = postings_create_bulk(
+        document_type=RECEIPT_SOURCE,
+        documents=[(r.pk, f"{till.code}/{r.sequence}") for r in receipts],
+        action=PostingAction.POST,
     )
     posting_of = {r.pk: p for r, p in zip(receipts, posting_ids, strict=True)}
     provisional = _post_stock(shop, receipts, posting_of, lines)
@@ -513,71 +517,34 @@ def _post_stock(shop, receipts, posting_of: dict[int, int], lines: list[_LineRow
                 posting_id=posting_of[receipt_id],
             )
         )
-    if len(by_date) > 1:  # across midnight: lock every pair once, in key order, before writing day by day
-        balances_for_update([(shop.pk, line.product_id) for line in lines])
-    provisional = set()
-    for day in sorted(by_date):
-        written = stock_write(
-            movements=by_date[day],
-            posting=None,
-            business_date=day,
-            source_type=RECEIPT_SOURCE,
-            source_id=None,
-            enforce_negative=False,
-        )
-        provisional.update(e.source_id for e in written.entries if e.cost_provisional)
-    return provisional
+    written = stock_write_by_date(movements_by_date=by_date, source_type=RECEIPT_SOURCE, enforce_negative=False)
+    return {e.source_id for e in written.entries if e.cost_provisional}
 
 
 def _return_costs(lines: list[_LineRow]) -> dict[int, Decimal]:
-    """The cost each returned line brings back: its share of what the original line left with.
+    """The cost each returned line brings back: inventory's one rule (`return_costs`), fed with our lines.
 
-    The original's cost includes later re-costing adjustments; the return that empties a
-    line takes exactly what is left of its cost, so no rounding dust stays behind.
+    Its share of what the original line left with, re-costing adjustments included; the
+    return that empties a line takes exactly what is left of its cost.
     """
     if not lines:
         return {}
     original_ids = {line.original_line_id for line in lines}
-    left_with: dict[int, Decimal] = defaultdict(Decimal)
-    sold_entries = StockLedgerEntry.objects.filter(
-        source_type=RECEIPT_SOURCE, kind=StockMovementKind.SALE, source_line_id__in=original_ids
-    ).filter(Q(adjusts__isnull=True, reversal_of__isnull=True))
-    entry_line = {}
-    for pk, line_id, cost in sold_entries.values_list("pk", "source_line_id", "cost_amount"):
-        entry_line[pk] = line_id
-        left_with[line_id] -= cost
-    for adjusts_id, cost in StockLedgerEntry.objects.filter(adjusts__in=list(entry_line)).values_list(
-        "adjusts_id", "cost_amount"
-    ):
-        left_with[entry_line[adjusts_id]] -= cost
-    # What earlier returns (before this batch) took back, by original line.
     new_ids = {line.pk for line in lines}
-    earlier = list(
-        ReceiptLine.objects.filter(original_line__in=original_ids)
+    earlier = {
+        pk: (original, quantity)
+        for pk, original, quantity in ReceiptLine.objects.filter(original_line__in=original_ids)
         .exclude(pk__in=new_ids)
         .values_list("pk", "original_line_id", "quantity")
+    }
+    return return_costs(
+        source_type=RECEIPT_SOURCE,
+        out_kind=StockMovementKind.SALE,
+        back_kind=StockMovementKind.SALE_RETURN,
+        returns=[(line.pk, line.original_line_id, line.quantity) for line in lines],
+        sold=dict(ReceiptLine.objects.filter(pk__in=original_ids).values_list("pk", "quantity")),
+        earlier=earlier,
     )
-    back_quantity: dict[int, Decimal] = defaultdict(Decimal)
-    back_cost: dict[int, Decimal] = defaultdict(Decimal)
-    by_return_line = {pk: original for pk, original, _q in earlier}
-    for _pk, original, quantity in earlier:
-        back_quantity[original] += quantity
-    for line_id, cost in StockLedgerEntry.objects.filter(
-        source_type=RECEIPT_SOURCE, kind=StockMovementKind.SALE_RETURN, source_line_id__in=list(by_return_line)
-    ).values_list("source_line_id", "cost_amount"):
-        back_cost[by_return_line[line_id]] += cost
-    sold = dict(ReceiptLine.objects.filter(pk__in=original_ids).values_list("pk", "quantity"))
-    costs = {}
-    for line in sorted(lines, key=lambda x: x.pk):
-        original = line.original_line_id
-        back_quantity[original] += line.quantity
-        if back_quantity[original] >= sold[original]:
-            cost = left_with[original] - back_cost[original]
-        else:
-            cost = round_money(left_with[original] * line.quantity / sold[original])
-        back_cost[original] += cost
-        costs[line.pk] = cost
-    return costs
 
 
 def _gaps_update(till: Till, sequences: list[int]) -> None:

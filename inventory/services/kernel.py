@@ -1,0 +1,438 @@
+"""The ledger kernel's operations: every ledger writes, reverses and is checked through these.
+
+- `balances_for_update`: create missing balance rows (insert ignoring conflicts, in key
+  order) and lock every row in key order, so two writers never deadlock.
+- `ledger_write`: lock, check the ledger's invariants under the lock, let its rule build
+  the entries, insert them in bulk, update the balances with one set-based UPDATE.
+- `ledger_reverse`: undo the rows a source wrote (each on its own date, or on one date).
+- `ledger_differences`: balances against SUM(entries), for `check_ledgers`.
+- `posting_create` / `postings_create_bulk`: the audit row every ledger row points to.
+- `document_post` / `document_cancel`: the one posting path of documents: lock, check
+  draft or posted, check the period lock of every shop the document touches, write the
+  posting, call the document's writes into each ledger, mark it under the posting marker.
+
+Everything runs in the caller's transaction; the public services of each app are the
+durable entry points.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..bulk import pg_execute_bound, rows_insert
+from ..choices import PostingAction
+from ..exceptions import DocumentEmpty
+from ..ledgers import Ledger, ledger_get
+from ..models import PeriodLock, Posting
+from .common import ensure_draft, ensure_period_open, ensure_posted
+
+LOCK_CHUNK = 2000
+
+
+@dataclass
+class WriteResult:
+    """The entries one write built (plain rows of the ledger's `Entry` class) and the keys its rule marked.
+
+    Stock marks the pairs it queues for re-costing.
+    """
+
+    entries: list = field(default_factory=list)
+    marked: set = field(default_factory=set)
+
+    @property
+    def recost_pairs(self) -> set:
+        return self.marked
+
+
+def _resolve(ledger: Ledger | str) -> Ledger:
+    return ledger_get(ledger) if isinstance(ledger, str) else ledger
+
+
+def _by_prefix(ledger: Ledger, keys) -> dict[tuple, list]:
+    """Keys grouped by all but their last field: one statement per group filters the last with `__any`."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for key in keys:
+        groups[tuple(key[:-1])].append(key[-1])
+    return groups
+
+
+def _prefix_filter(ledger: Ledger, prefix: tuple, chunk: list) -> dict:
+    return {**dict(zip(ledger.key_fields[:-1], prefix, strict=True)), f"{ledger.key_fields[-1]}__any": chunk}
+
+
+def balances_for_update(ledger: Ledger | str, keys) -> dict[tuple, object]:
+    """Create missing balance rows, then lock all of them in key order; the rows by key.
+
+    The insert comes first and in key order (conflicts ignored: twenty first writes of a key
+    race safely). Locking the existing rows first and inserting the missing ones afterwards
+    would take locks out of order: the threaded deadlock test catches that.
+    """
+    ledger = _resolve(ledger)
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    model = ledger.balance_model
+    if _existing_count(ledger, keys) < len(keys):  # balance rows are never deleted
+        model.objects.bulk_create(
+            [model(**dict(zip(ledger.key_fields, key, strict=True))) for key in keys],
+            ignore_conflicts=True,
+            batch_size=LOCK_CHUNK,
+        )
+    return _lock(ledger, keys)
+
+
+def _existing_count(ledger: Ledger, keys) -> int:
+    model = ledger.balance_model
+    return sum(
+        model.objects.filter(**_prefix_filter(ledger, prefix, values[start : start + LOCK_CHUNK])).count()
+        for prefix, values in _by_prefix(ledger, keys).items()
+        for start in range(0, len(values), LOCK_CHUNK)
+    )
+
+
+def _lock(ledger: Ledger, keys) -> dict[tuple, object]:
+    model, row_class = ledger.balance_model, ledger.BalanceRow
+    columns = ("id", *ledger.key_fields, *ledger.balance_columns, *(path for _a, path in ledger.lock_related))
+    balances: dict[tuple, object] = {}
+    groups = _by_prefix(ledger, keys)
+    width = len(ledger.key_fields)
+    for prefix in sorted(groups):
+        values = groups[prefix]
+        for start in range(0, len(values), LOCK_CHUNK):
+            rows = (
+                model.objects.select_for_update(of=("self",))
+                .filter(**_prefix_filter(ledger, prefix, values[start : start + LOCK_CHUNK]))
+                .order_by(*ledger.key_fields)
+                .values_list(*columns)
+            )
+            for row in rows:
+                balances[tuple(row[1 : 1 + width])] = row_class(*row)
+    return balances
+
+
+def ledger_write(
+    ledger: Ledger | str,
+    *,
+    movements: list,
+    posting_id: int | None,
+    business_date: datetime.date,
+    source_type: str,
+    source_id: int | None,
+    **options,
+) -> WriteResult:
+    """Write movements as entries of `ledger` and update its balances. Call inside a transaction.
+
+    Locks the balance rows of every touched key in key order; checks the ledger's
+    invariants under the lock (raising before anything is written); lets the rule compute
+    each entry and change its balance; inserts the entries in one bulk statement per chunk
+    and updates the balances with one set-based UPDATE. `options` reach the rule and the
+    invariants (stock: `enforce_negative`). A movement's own `source_id`/`posting_id`, when
+    set, win over the arguments: one call serves a batch of documents.
+    """
+    ledger = _resolve(ledger)
+    result = WriteResult()
+    if not movements:
+        return result
+    balances = balances_for_update(ledger, [tuple(m.key) for m in movements])
+    for invariant in ledger.invariants:
+        invariant.check(ledger, balances, movements, options)
+    rule, entry = ledger.rule, ledger.Entry
+    for m in movements:
+        key = tuple(m.key)
+        amounts, extra = rule.apply(ledger, balances[key], m, business_date, result, options)
+        result.entries.append(
+            entry(
+                *key,
+                *amounts,
+                business_date,
+                m.kind,
+                source_type,
+                m.source_id or source_id,
+                m.line_id,
+                m.posting_id or posting_id,
+                m.reversal_of_id,
+                *extra,
+            )
+        )
+    rule.finish(ledger, balances, result, business_date, options)
+    entries_insert(ledger, result.entries)
+    balances_update(ledger, list(balances.values()))
+    return result
+
+
+def ledger_write_by_date(
+    ledger: Ledger | str,
+    *,
+    movements_by_date: dict[datetime.date, list],
+    source_type: str,
+    posting_id: int | None = None,
+    source_id: int | None = None,
+    **options,
+) -> WriteResult:
+    """Write movements dated on several days (a till batch across midnight): every key locked once,
+    in key order, before the first write; then one `ledger_write` per day, oldest first."""
+    ledger = _resolve(ledger)
+    result = WriteResult()
+    if len(movements_by_date) > 1:
+        balances_for_update(ledger, [tuple(m.key) for moves in movements_by_date.values() for m in moves])
+    for day in sorted(movements_by_date):
+        written = ledger_write(
+            ledger,
+            movements=movements_by_date[day],
+            posting_id=posting_id,
+            business_date=day,
+            source_type=source_type,
+            source_id=source_id,
+            **options,
+        )
+        result.entries += written.entries
+        result.marked |= written.marked
+    return result
+
+
+def entries_insert(ledger: Ledger, entries: list) -> None:
+    """Insert entry rows (the ledger's `Entry` objects) in bulk, stamped now."""
+    now = timezone.now()
+    columns = ledger.entry_columns
+    rows_insert(
+        ledger.entry_model,
+        [*columns, "created_at"],
+        [(*(getattr(e, c) for c in columns), now) for e in entries],
+    )
+
+
+def balances_update(ledger: Ledger | str, balances: list) -> None:
+    """Write many balance rows with one UPDATE ... FROM a set of new values (the amounts and the rule's state).
+
+    Django's bulk_update builds a CASE per column, which grows with the square of the rows;
+    this is linear. PostgreSQL gets one array per column (unnest); SQLite (3.33+) gets
+    VALUES rows in chunks.
+    """
+    ledger = _resolve(ledger)
+    if not balances:
+        return
+    meta = ledger.balance_model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    names = ledger.balance_columns
+    fields = [meta.get_field(n) for n in names]
+    stamp = any(f.name == "updated_at" for f in meta.concrete_fields)
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        sets = ", ".join(f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(fields))
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+        pg_execute_bound(
+            f"UPDATE {table} SET {sets}{', updated_at = %s' if stamp else ''} "
+            f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {aliases}) WHERE {table}.id = v.id",
+            [
+                *([now] if stamp else []),
+                [b.pk for b in balances],
+                *([getattr(b, n) for b in balances] for n in names),
+            ],
+        )
+        return
+    # SQLite names the VALUES columns column1, column2, ...
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = v.column{i + 2}" for i, f in enumerate(fields))
+    row_sql = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    for start in range(0, len(balances), 1000):
+        chunk = balances[start : start + 1000]
+        params = []
+        for b in chunk:
+            params.append(b.pk)
+            params += [f.get_db_prep_save(getattr(b, n), connection) for f, n in zip(fields, names, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {sets}{', updated_at = %s' if stamp else ''} "
+                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v WHERE {table}.id = v.column1",
+                [*([now] if stamp else []), *params],
+            )
+
+
+def ledger_reverse(
+    ledger: Ledger | str,
+    *,
+    source_type: str,
+    source_id: int,
+    posting_id: int,
+    business_date: datetime.date | None = None,
+    only_date: datetime.date | None = None,
+    **options,
+) -> WriteResult:
+    """Reverse every entry a source wrote and that is not reversed yet, by the rule's reversal movements.
+
+    Without `business_date` each entry is reversed on its own date (a transfer's receipt may
+    be dated later than its shipping); every key is locked up front, in order, before any
+    write. `only_date` limits it to the entries of one date.
+    """
+    ledger = _resolve(ledger)
+    model = ledger.entry_model
+    originals = model.objects.filter(source_type=source_type, source_id=source_id, reversal_of__isnull=True).exclude(
+        Exists(model.objects.filter(reversal_of=OuterRef("pk")))
+    )
+    originals = ledger.rule.reversible(originals).order_by("id")
+    if only_date is not None:
+        originals = originals.filter(business_date=only_date)
+    originals = list(originals)
+    result = WriteResult()
+    if not originals:
+        return result
+    by_date: dict[datetime.date, list] = defaultdict(list)
+    for e in originals:
+        by_date[business_date or e.business_date].append(e)
+    if len(by_date) > 1:
+        balances_for_update(ledger, [ledger.key_of(e) for e in originals])
+    for day in sorted(by_date):
+        written = ledger_write(
+            ledger,
+            movements=ledger.rule.reversal_movements(ledger, by_date[day]),
+            posting_id=posting_id,
+            business_date=day,
+            source_type=source_type,
+            source_id=source_id,
+            **options,
+        )
+        result.entries += written.entries
+        result.marked |= written.marked
+    return result
+
+
+def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
+    """(balances checked, differences): balances that differ from SUM(entries), and sums with no balance row.
+
+    Grouped sums in one query; compared as Decimals quantized to each column's scale,
+    because SQLite sums decimals as floats.
+    """
+    ledger = _resolve(ledger)
+    keys, amounts, labels = ledger.key_fields, ledger.amount_fields, ledger.amount_labels
+    meta = ledger.balance_model._meta
+    scale = [Decimal(1).scaleb(-meta.get_field(a).decimal_places) for a in amounts]
+    zero = tuple(Decimal(0).quantize(s) for s in scale)
+
+    def exact(values) -> tuple:
+        return tuple(Decimal(str(v or 0)).quantize(s) for v, s in zip(values, scale, strict=True))
+
+    sums = {
+        tuple(row[k] for k in keys): exact([row[f"sum_{a}"] for a in amounts])
+        for row in ledger.entry_model.objects.order_by().values(*keys).annotate(**{f"sum_{a}": Sum(a) for a in amounts})
+    }
+    differences = []
+    checked = 0
+
+    def difference(key, balance, entries) -> dict:
+        row = {"ledger": ledger.name, **dict(zip(keys, key, strict=True))}
+        for i, label in enumerate(labels):
+            row[f"balance_{label}"] = None if balance is None else str(balance[i])
+            row[f"ledger_{label}"] = str(entries[i])
+        return row
+
+    for row in ledger.balance_model.objects.values_list(*keys, *amounts).iterator(chunk_size=5000):
+        checked += 1
+        key, balance = tuple(row[: len(keys)]), tuple(row[len(keys) :])
+        entries = sums.pop(key, zero)
+        if entries != tuple(balance):
+            differences.append(difference(key, balance, entries))
+    for key, entries in sums.items():
+        differences.append(difference(key, None, entries))
+    return checked, differences
+
+
+# --- postings and the one posting path of documents ----------------------------------------------
+
+
+def posting_create(*, document=None, action: str, actor=None, document_type=None, document_id=None, number=None):
+    """The audit row of one posting, cancellation, receipt or re-costing: every ledger row it writes points here."""
+    return Posting.objects.create(
+        document_type=document_type or document.DOCUMENT_TYPE,
+        document_id=document_id if document_id is not None else document.pk,
+        document_number=number or document.number,
+        action=action,
+        actor=actor,
+    )
+
+
+def postings_create_bulk(*, document_type: str, documents: list[tuple[int, str]], action: str, actor=None) -> list[int]:
+    """One posting per (document id, number), in one statement; the new ids in the same order (a till batch)."""
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    return rows_insert(
+        Posting,
+        ["document_type", "document_id", "document_number", "action", "actor_id", "created_at"],
+        [(document_type, pk, number, action, actor_id, now) for pk, number in documents],
+        returning=True,
+    )
+
+
+def _period_lock_subquery(model) -> Subquery | None:
+    fields = getattr(model, "PERIOD_SHOP_FIELDS", None)
+    if not fields:
+        return None
+    condition = Q(shop__isnull=True)
+    for name in fields:
+        condition |= Q(shop_id=OuterRef(name))
+    return Subquery(PeriodLock.objects.filter(condition).order_by("-lock_date").values("lock_date")[:1])
+
+
+def document_lock(model, document_id: int):
+    """The document, locked; with `period_lock` read in the same query when the model names its shop fields."""
+    queryset = model.objects.select_for_update(of=("self",))
+    subquery = _period_lock_subquery(model)
+    if subquery is not None:
+        queryset = queryset.annotate(period_lock=subquery)
+    return queryset.get(pk=document_id)
+
+
+def _period_check(document) -> None:
+    kwargs = {"lock_date": document.period_lock} if hasattr(document, "period_lock") else {}
+    ensure_period_open(shop_ids=document.shop_ids(), business_date=document.period_date(), **kwargs)
+
+
+def document_post(
+    *,
+    model,
+    document_id: int,
+    actor,
+    write: Callable,
+    document=None,
+    require_lines: bool = True,
+):
+    """Post a document: lock it, check it is a draft and its period open for every shop it touches,
+    write the posting, call `write(document, lines, posting)` (its writes into each ledger), mark it posted.
+
+    Raises DocumentNotDraft, PeriodClosed, DocumentEmpty, and whatever the writes raise
+    (NegativeStock, LedgerOverdraft...); nothing is written then. `document`, when the
+    caller holds it locked already (created in the same transaction), saves the lock query.
+    """
+    document = document or document_lock(model, document_id)
+    ensure_draft(document)
+    _period_check(document)
+    lines = list(document.lines.order_by("pk"))
+    if require_lines and not lines:
+        raise DocumentEmpty(_("%(doc)s has no lines to post.") % {"doc": document.number})
+    posting = posting_create(document=document, action=PostingAction.POST, actor=actor)
+    write(document, lines, posting)
+    document.mark_posted(actor=actor)
+    return document
+
+
+def document_cancel(*, model, document_id: int, actor, reverse: Callable):
+    """Cancel a posted document: lock it, check it is posted and its period open for every shop,
+    write the posting, call `reverse(document, posting)` (its reversals in each ledger), mark it cancelled.
+
+    Raises DocumentNotPosted, PeriodClosed, and whatever the reversals raise.
+    """
+    document = document_lock(model, document_id)
+    ensure_posted(document)
+    _period_check(document)
+    posting = posting_create(document=document, action=PostingAction.CANCEL, actor=actor)
+    reverse(document, posting)
+    document.mark_cancelled(actor=actor)
+    return document
