@@ -27,10 +27,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .barcodes import barcode_classify
 from .choices import Unit
-from .models import Barcode, PriceZone, Product, ProductGroup
+from .exceptions import PeriodClosed
+from .models import Barcode, PriceZone, Product, ProductGroup, Shop
 from .money import round_money
 from .selectors import prices_in_force
 from .services import price_change_create_posted
+from .services.common import ensure_period_open
 
 GROUP_SEPARATOR = " / "
 PRICE_PREFIX = "Price "
@@ -496,6 +498,13 @@ def nomenclature_import(
         counter = {"create": "created", "update": "updated", "unchanged": "unchanged"}[action]
         setattr(report, counter, getattr(report, counter) + 1)
     report.prices_set = sum(len(item["price_changes"]) for item in parsed)
+    # New prices may not start in a closed period of any shop that sells at the zone's prices.
+    for zone in {zone for item in parsed for zone in item["price_changes"]}:
+        shops = list(Shop.objects.filter(price_zone=zone).values_list("pk", flat=True))
+        try:
+            ensure_period_open(shop_ids=shops, business_date=price_date)
+        except PeriodClosed as exc:
+            report.errors.append(RowError(1, f"{PRICE_PREFIX}{zone.code}", str(exc.message)))
     report.errors.sort(key=lambda e: (e.row, e.column))
     if report.errors or dry_run:
         return report

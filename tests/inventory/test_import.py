@@ -79,6 +79,17 @@ def test_a_good_file_creates_products_groups_barcodes_and_prices(zone, user):
     assert milk.history.first().history_user == user
 
 
+def test_prices_that_would_start_in_a_closed_period_are_an_error_not_a_crash(zone, user):
+    from inventory.models import PeriodLock
+
+    shop = ShopFactory(price_zone=zone)
+    PeriodLock.objects.create(shop=shop, lock_date=datetime.date(2026, 1, 31))
+    report = nomenclature_import(file=xlsx(GOOD_ROWS), actor=user, dry_run=False, price_date=datetime.date(2026, 1, 1))
+    assert [(e.row, e.column) for e in report.errors] == [(1, "Price Z1")]
+    assert "period is closed" in report.errors[0].message
+    assert not report.applied and not Product.objects.exists() and not Price.objects.exists()
+
+
 def test_a_dry_run_reports_changes_and_writes_nothing(zone, user):
     ProductFactory(sku="A-1", name="Old milk")
     report = nomenclature_import(file=xlsx(GOOD_ROWS), actor=user, dry_run=True)
