@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.db.models import Q, Sum
+from django.db.models import Q
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -147,7 +147,8 @@ class Sale:
 def entry_cost(**filters) -> Decimal:
     """An entry's cost with every re-costing adjustment written against it."""
     entries = StockLedgerEntry.objects.filter(Q(**filters) | Q(**{f"adjusts__{k}": v for k, v in filters.items()}))
-    return entries.aggregate(c=Sum("cost_amount"))["c"]
+    # Summed here: SQLite's SUM of decimals is a float (0.700000000000006).
+    return sum(entries.values_list("cost_amount", flat=True), Decimal("0"))
 
 
 class StockMachine(RuleBasedStateMachine):
@@ -396,6 +397,10 @@ class StockMachine(RuleBasedStateMachine):
 def test_random_stock_sequences():
     machine = StockMachine.TestCase
     machine.settings = settings(
-        max_examples=25, stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
+        max_examples=25,
+        stateful_step_count=12,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,  # the same sequences on every run: CI is green or red by the code, not by chance
     )
     machine().runTest()
