@@ -38,7 +38,7 @@ class InventoryConfig(AppConfig):
 
         ledger_register(STOCK)
 
-        from . import admin_export, bulk, report_imports, reports  # noqa: F401  (`__any`; reports, with the engine)
+        from . import admin_export, admin_report_imports, admin_reports, bulk  # noqa: F401  (`__any`; reports, with the engine)
         from .admin_mixins import refuse_control_characters_everywhere
 
         refuse_control_characters_everywhere(admin.site)

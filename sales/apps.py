@@ -10,7 +10,7 @@ class SalesConfig(AppConfig):
     def ready(self):
         from inventory.services.checks import document_check_register
 
-        from . import reports  # noqa: F401  (registers sales' reports with the report engine)
+        from . import admin_reports  # noqa: F401  (registers sales' reports with the report engine)
         from .selectors import receipt_ledger_differences
 
         document_check_register(receipt_ledger_differences)

@@ -10,8 +10,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inventory.admin_reports import _d, _date, _group, _shops
 from inventory.models import Shop
-from inventory.reports import _d, _date, _group, _shops
 from reports.registry import ReportData, document_register, register
 from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
