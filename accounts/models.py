@@ -1,22 +1,13 @@
 """Personal API tokens: how a person's scripts call the back-office API without a browser."""
 
-import hashlib
-import secrets
-
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from inventory.text import ControlCharacterValidator
+from inventory.tokens import token_hash, token_new  # noqa: F401  (token_hash: accounts' services use it from here)
+
 TOKEN_PREFIX = "bo_"
-
-no_control_characters = RegexValidator(
-    r"[\x00-\x1f\x7f]", inverse_match=True, message=_("Control characters are not allowed.")
-)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiToken(models.Model):
@@ -32,7 +23,7 @@ class ApiToken(models.Model):
     name = models.CharField(
         _("name"),
         max_length=100,
-        validators=[no_control_characters],
+        validators=[ControlCharacterValidator()],
         help_text=_("What the token is for, e.g. “accounting export”."),
     )
     prefix = models.CharField(
@@ -72,4 +63,4 @@ class ApiToken(models.Model):
 
     @staticmethod
     def generate() -> str:
-        return TOKEN_PREFIX + secrets.token_urlsafe(32)
+        return token_new(TOKEN_PREFIX)

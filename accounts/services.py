@@ -5,7 +5,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, token_hash
+from inventory.tokens import token_hash
+
+from .models import ApiToken
 
 # last_used_at is written at most this often per token: not a write on every call.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)

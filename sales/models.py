@@ -1,14 +1,12 @@
 """Tills, their tokens and shifts, and receipts uploaded by tills (posted on arrival)."""
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product, Shop
+from inventory.tokens import token_hash, token_new  # noqa: F401  (token_hash: the till services use it from here)
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
@@ -37,10 +35,6 @@ class Till(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.shop.code})"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class TillGap(models.Model):
@@ -100,7 +94,7 @@ class TillToken(models.Model):
 
     @staticmethod
     def generate() -> str:
-        return secrets.token_urlsafe(32)
+        return token_new()
 
 
 class Shift(models.Model):
