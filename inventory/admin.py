@@ -569,3 +569,7 @@ class SupplierAdmin(HistoryAdmin):
 
 
 from . import admin_stock  # noqa: E402,F401  (registers the stock admin)
+
+# isort: split
+# Every registered ledger's pages, after stock's own admin: a ledger whose models have an admin keeps it.
+from . import admin_ledgers  # noqa: E402,F401

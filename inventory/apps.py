@@ -15,13 +15,12 @@ def _sync_roles(sender, using="default", **kwargs):
     roles_sync()
 
 
-def _guard_ledgers(sender, using="default", **kwargs):
+def _install_guards(sender, using="default", **kwargs):
     from django.db import connections
 
-    from .db_guards import ledgers_install
-    from .ledgers import ledgers
+    from .db_guards import guards_install
 
-    ledgers_install(connections[using], ledgers())
+    guards_install(connections[using])
 
 
 class InventoryConfig(AppConfig):
@@ -34,14 +33,17 @@ class InventoryConfig(AppConfig):
         from django.contrib import admin
 
         from .ledgers import ledger_register
-        from .services.ledger import STOCK
+        from .services.ledger import STOCK, recost_scheduler_set
+        from .tasks import stock_recost_pending
 
         ledger_register(STOCK)
+        recost_scheduler_set(stock_recost_pending.delay)
 
         from . import admin_export, admin_report_imports, admin_reports, bulk  # noqa: F401  (`__any`; reports, with the engine)
         from .admin_mixins import refuse_control_characters_everywhere
 
         refuse_control_characters_everywhere(admin.site)
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="inventory.sync_roles")
-        # post_migrate comes after the whole run's migrations: every app's ledger tables exist by then.
-        post_migrate.connect(_guard_ledgers, sender=self, dispatch_uid="inventory.guard_ledgers")
+        # post_migrate comes after the whole run's migrations: every app's guarded tables exist by then.
+        # The guards of every declaration (DB_GUARD, guard_register, registered ledgers): inventory/db_guards.py.
+        post_migrate.connect(_install_guards, sender=self, dispatch_uid="inventory.install_guards")

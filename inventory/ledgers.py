@@ -5,8 +5,10 @@ A ledger names its entry model (inherits `models.ledger.LedgerEntry`), its balan
 "product_id")`), the amount fields whose sum the balance caches, a state rule (how a
 movement changes a balance and what its entry carries; `AddRule` by default) and
 invariants checked under the balance lock. Each app registers its ledgers from its
-`AppConfig.ready()` with `ledger_register`; `check_ledgers`, the nightly check, the
-database guards and the admin iterate `ledgers()`. The write operations are in
+`AppConfig.ready()` with `ledger_register`; `check_ledgers`, the nightly check and the
+database guards iterate `ledgers()`, and the admin hears of every ledger through
+`ledgers_listen` (admin_ledgers.py). A ledger declared `adjustable` can have its entries
+corrected (`LedgerAdjustment`: stock's re-costing). The write operations are in
 `inventory.services.kernel`.
 
 This module imports no model: a ledger declaration only points at models.
@@ -14,6 +16,7 @@ This module imports no model: a ledger declaration only points at models.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field, make_dataclass
 from decimal import Decimal
@@ -51,6 +54,19 @@ class LedgerMovement:
     posting_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerAdjustment:
+    """A correction of the amounts of one entry already on the ledger (`entry`: a row or model instance).
+
+    Written as a row of its own, pointing at the entry (`adjusts`), with the entry's key and
+    source, on `business_date`; see `services.kernel.ledger_adjust`.
+    """
+
+    entry: object
+    amounts: tuple
+    business_date: datetime.date
+
+
 class Rule:
     """How a movement changes its balance row and what its entry carries. The default adds.
 
@@ -70,6 +86,10 @@ class Rule:
 
     def finish(self, ledger: Ledger, balances: dict, result, business_date, options) -> None:
         """After the entries are built and before the balances are written (stock: last date, re-costing queue)."""
+
+    def adjustment_values(self, ledger: Ledger, adjusted) -> tuple:
+        """The values of `entry_fields` on an adjustment row of `adjusted` (nothing the rule computes)."""
+        return tuple(None for _name in self.entry_fields)
 
     def reversible(self, queryset):
         """The entries a reversal reverses (stock leaves out its cost adjustments)."""
@@ -149,19 +169,20 @@ class Ledger:
     lock_related: tuple[tuple[str, str], ...] = ()
     amount_labels: tuple[str, ...] = ()
     verbose_name: str = ""
+    # The entry model has an `adjusts` foreign key to itself: entries can be corrected (`ledger_adjust`).
+    adjustable: bool = False
 
     def __post_init__(self):
         set_ = object.__setattr__
         set_(self, "amount_labels", self.amount_labels or self.amount_fields)
         set_(self, "verbose_name", self.verbose_name or self.name)
         set_(self, "balance_columns", (*self.amount_fields, *self.rule.state_fields))
-        set_(
-            self,
-            "entry_columns",
-            (*self.key_fields, *self.amount_fields, *ENTRY_SOURCE_FIELDS, *self.rule.entry_fields),
-        )
+        columns = (*self.key_fields, *self.amount_fields, *ENTRY_SOURCE_FIELDS, *self.rule.entry_fields)
+        set_(self, "entry_columns", (*columns, "adjusts_id") if self.adjustable else columns)
         # Rows as plain slotted objects: a till batch writes thousands, model instances cost too much.
-        set_(self, "Entry", make_dataclass(f"{self.name.title()}Entry", self.entry_columns, slots=True))
+        # `adjusts_id` comes last with a default: movements leave it empty, adjustments set it.
+        fields = [*columns, *([("adjusts_id", int | None, field(default=None))] if self.adjustable else [])]
+        set_(self, "Entry", make_dataclass(f"{self.name.title()}Entry", fields, slots=True))
         set_(
             self,
             "BalanceRow",
@@ -177,12 +198,28 @@ class Ledger:
 
 
 _REGISTRY: dict[str, Ledger] = {}
+_LISTENERS: list = []
 
 
 def ledger_register(ledger: Ledger) -> Ledger:
-    """Register a ledger (from its app's `AppConfig.ready()`); registering the same name again replaces it."""
+    """Register a ledger (from its app's `AppConfig.ready()`); registering the same name again replaces it.
+
+    Listeners (the admin's ledger pages) hear of it at once, whichever app registers it when.
+    """
     _REGISTRY[ledger.name] = ledger
+    for listener in _LISTENERS:
+        listener(ledger)
     return ledger
+
+
+def ledgers_listen(listener) -> None:
+    """Call `listener(ledger)` for every ledger registered so far and every one registered later.
+
+    For faces that build something per ledger (the admin's pages) without the domain importing them.
+    """
+    _LISTENERS.append(listener)
+    for ledger in list(_REGISTRY.values()):
+        listener(ledger)
 
 
 def ledger_unregister(name: str) -> None:

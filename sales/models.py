@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from inventory.db_guards import FrozenWhenClosed, PostedRows
 from inventory.models import Product, Shop
 from inventory.tokens import token_hash, token_new  # noqa: F401  (token_hash: the till services use it from here)
 
@@ -101,6 +102,7 @@ class Shift(models.Model):
     """A till's working shift, opened and closed by the till; totals grow with every receipt."""
 
     SHOP_FIELDS = ("till__shop",)  # scoping: inventory/scoping.py
+    DB_GUARD = FrozenWhenClosed("closed_at")  # a closed shift and its Z-report never change
 
     till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.PROTECT, related_name="shifts")
     number = models.PositiveIntegerField(_("number"))
@@ -160,6 +162,8 @@ class Receipt(models.Model):
     (till, client_uuid) and (till, sequence) are unique: a replayed upload can never post twice.
     """
 
+    DB_GUARD = PostedRows()
+
     till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.PROTECT, related_name="receipts")
     shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
     shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="receipts")
@@ -210,6 +214,8 @@ class Receipt(models.Model):
 
 
 class ReceiptLine(models.Model):
+    DB_GUARD = PostedRows()
+
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveSmallIntegerField(_("line"))
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
@@ -238,6 +244,8 @@ class ReceiptLine(models.Model):
 
 
 class ReceiptPayment(models.Model):
+    DB_GUARD = PostedRows()
+
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="payments")
     type = models.CharField(_("payment type"), max_length=16, choices=PaymentType.choices)
     amount = models.DecimalField(_("amount"), **MONEY)

@@ -10,8 +10,7 @@ import is still a dependency. Relative imports are resolved to absolute module n
 - The report engine (the `reports` app: xlsx, pdf, jobs, registry, models, views, admin of the
   report centre) imports no domain app: apps register with it from their `AppConfig.ready()`.
 - Apps import nothing from `config` (the project shell imports them).
-- No import circles between project modules (lazy imports included), but the one listed in
-  KNOWN_CIRCLES, left to the ledger kernel's rework.
+- No import circles between project modules (lazy imports included).
 """
 
 import ast
@@ -119,10 +118,6 @@ def _violations(sources: dict[str, list[tuple[str, int]]]) -> list[str]:
     return problems
 
 
-# ledger -> tasks -> recost -> ledger: inside the ledger kernel (issue 9, its own part).
-KNOWN_CIRCLES = [{"inventory.services.ledger", "inventory.services.recost", "inventory.tasks"}]
-
-
 def _circles(sources: dict[str, list[tuple[str, int]]]) -> list[set[str]]:
     """Strongly connected groups of modules (Tarjan); importing one's own package is not a circle."""
     graph: dict[str, set[str]] = {module: set() for module in sources}
@@ -164,8 +159,9 @@ def _circles(sources: dict[str, list[tuple[str, int]]]) -> list[set[str]]:
     return circles
 
 
-def test_no_import_circles_but_the_known_one():
-    assert [c for c in _circles(_sources()) if c not in KNOWN_CIRCLES] == []
+def test_no_import_circles():
+    # None left: the ledger starts the re-costing job through a hook set in ready(), not by importing tasks.
+    assert _circles(_sources()) == []
 
 
 def test_a_new_import_circle_is_caught():
@@ -208,3 +204,60 @@ def test_a_forbidden_import_is_caught(module, line, rule):
     problems = _violations(sources)
     assert [p for p in problems if p.startswith(f"{module}:{last_line} ") and rule in p], problems
     assert _violations(_sources()) == []
+
+
+# --- the ledger kernel is the only writer of ledger rows and balances ----------------------------
+
+KERNEL = "inventory.services.kernel"
+WRITES = {"create", "bulk_create", "update", "delete", "get_or_create", "update_or_create", "bulk_update", "save"}
+
+
+def _ledger_writes(module: str, source: str, models: set[str]) -> list[str]:
+    """Lines of `source` that write a ledger model: build one, call a write on it, or insert rows into it."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in models:
+            found.append(f"{module}:{node.lineno} builds a {func.id}")
+        elif isinstance(func, ast.Attribute) and func.attr in WRITES:
+            names = {n.id for n in ast.walk(func.value) if isinstance(n, ast.Name)}
+            if names & models:
+                found.append(f"{module}:{node.lineno} {func.attr}() on {sorted(names & models)}")
+        if getattr(func, "id", getattr(func, "attr", None)) == "rows_insert" and node.args:
+            target = node.args[0]
+            if isinstance(target, ast.Name) and target.id in models:
+                found.append(f"{module}:{node.lineno} rows_insert({target.id})")
+    return found
+
+
+def _ledger_models() -> set[str]:
+    from inventory.ledgers import ledgers
+
+    return {m.__name__ for ledger in ledgers() for m in (ledger.entry_model, ledger.balance_model)}
+
+
+def test_only_the_kernel_writes_ledger_rows_and_balances():
+    models = _ledger_models()
+    assert {"StockLedgerEntry", "StockBalance"} <= models
+    offenders = []
+    for app in PROJECT_APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            module = _module_name(path)
+            if "migrations" not in path.parts and module != KERNEL:
+                offenders += _ledger_writes(module, path.read_text(), models)
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "StockBalance.objects.filter(pk=1).update(cost_amount=0)",
+        "StockLedgerEntry.objects.bulk_create([StockLedgerEntry(quantity=0)])",
+        "rows_insert(StockLedgerEntry, [], [])",
+    ],
+)
+def test_a_ledger_write_outside_the_kernel_is_caught(line):
+    path = ROOT / "inventory/services/recost.py"
+    assert _ledger_writes("inventory.services.recost", path.read_text() + "\n" + line + "\n", _ledger_models())

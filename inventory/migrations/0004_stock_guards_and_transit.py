@@ -1,32 +1,11 @@
-"""Immutability triggers for the stock ledger and stock documents; the in-transit location."""
+"""The in-transit location. (Its guards step is kept empty: guards follow the declarations after migrate.)"""
 
 from django.db import migrations
 
-from inventory import db_guards
-
-LEDGERS = ["StockLedgerEntry", "Posting"]
-DOCUMENTS = [
-    ("GoodsReceipt", ()),
-    ("SupplierReturn", ()),
-    ("WriteOff", ()),
-    ("Transfer", ("received_date", "received_at", "received_by_id")),
-    ("Stocktake", ()),
-    ("OpeningBalance", ()),
-    ("PriceChange", ()),
-]
-LINES = [
-    ("GoodsReceiptLine", "GoodsReceipt", (), None),
-    ("SupplierReturnLine", "SupplierReturn", (), None),
-    ("WriteOffLine", "WriteOff", (), None),
-    ("TransferLine", "Transfer", ("received_quantity",), "received_at"),
-    ("StocktakeLine", "Stocktake", (), None),
-    ("OpeningBalanceLine", "OpeningBalance", (), None),
-    ("PriceChangeLine", "PriceChange", (), None),
-]
-
 
 def install_guards(apps, schema_editor):
-    db_guards.install(apps, schema_editor, ledgers=LEDGERS, documents=DOCUMENTS, lines=LINES)
+    """Guards are no longer installed here: every guarded model declares its guard (`DB_GUARD`) and
+    inventory installs them after every migrate (inventory/db_guards.py, `guards_install`)."""
 
 
 def create_transit(apps, schema_editor):

@@ -1,25 +1,14 @@
-"""Document statuses change only under the posting marker; prices are posted rows; no TRUNCATE."""
+"""Document statuses change only under the posting marker; prices are posted rows; no TRUNCATE.
+
+Kept as an empty step: guards are installed from declarations after migrate.
+"""
 
 from django.db import migrations
 
-from inventory import db_guards
-
-DOCUMENTS = [
-    "inventory.GoodsReceipt",
-    "inventory.SupplierReturn",
-    "inventory.WriteOff",
-    "inventory.Transfer",
-    "inventory.Stocktake",
-    "inventory.OpeningBalance",
-    "inventory.PriceChange",
-]
-LINES = [f"{label}Line" for label in DOCUMENTS]
-TRUNCATE = ["inventory.StockLedgerEntry", "inventory.Posting", *DOCUMENTS, *LINES]
-
 
 def install(apps, schema_editor):
-    db_guards.install_marker(apps, schema_editor, documents=DOCUMENTS, truncate=TRUNCATE)
-    db_guards.install_rows(apps, schema_editor, posted=["inventory.Price"])
+    """Nothing here any more: the guards follow the models' declarations (`DB_GUARD`), installed after every
+    migrate by inventory (inventory/db_guards.py, `guards_install`)."""
 
 
 class Migration(migrations.Migration):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import DocumentStatus
-from ..db_guards import posting_marker
+from ..db_guards import PostedDocument, posting_marker
 
 
 class DocumentCounter(models.Model):
@@ -47,8 +47,11 @@ def document_number_next(*, prefix: str, scope: str) -> str:
 class Document(models.Model):
     """Abstract base of every document: a draft until posted; posted ones are read-only.
 
-    Subclasses set `NUMBER_PREFIX` and implement `number_scope()`.
+    Subclasses set `NUMBER_PREFIX` and implement `number_scope()`. The database keeps a
+    posted document as posted (`DB_GUARD`, see inventory/db_guards.py).
     """
+
+    DB_GUARD = PostedDocument()
 
     NUMBER_PREFIX = "DOC"
     DOCUMENT_TYPE = ""  # a DocumentType value

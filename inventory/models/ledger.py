@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import DocumentType
+from ..db_guards import AppendOnly
 
 
 class LedgerEntry(models.Model):
@@ -21,7 +22,10 @@ class LedgerEntry(models.Model):
     The default Meta gives a new ledger the unique row per source line and kind (a replayed
     posting can never write a line twice) and an index on the source; a ledger whose
     constraint scopes differ (stock: per shop, cost adjustments excluded) declares its own.
+    The database refuses any UPDATE, DELETE or TRUNCATE of its rows (`DB_GUARD`).
     """
+
+    DB_GUARD = AppendOnly()
 
     business_date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20)

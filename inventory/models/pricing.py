@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import DocumentType
+from ..db_guards import DocumentLines, PostedRows
 from .catalog import PriceZone, Product, Shop
 from .documents import Document
 
@@ -38,6 +39,7 @@ class PriceChange(Document):
 
 
 class PriceChangeLine(models.Model):
+    DB_GUARD = DocumentLines()
     document = models.ForeignKey(
         PriceChange, verbose_name=_("document"), on_delete=models.CASCADE, related_name="lines"
     )
@@ -62,6 +64,8 @@ class Price(models.Model):
     document switches its rows off (`is_active`), so the history stays as it was.
     When two posted documents set a price for the same day, the later posting wins.
     """
+
+    DB_GUARD = PostedRows()
 
     zone = models.ForeignKey(PriceZone, verbose_name=_("price zone"), on_delete=models.PROTECT, related_name="prices")
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="prices")

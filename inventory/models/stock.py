@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import DocumentType, PostingAction, StockMovementKind
+from ..db_guards import AppendOnly
 from .catalog import Product, Shop
 from .ledger import LedgerBalance, LedgerEntry
 
@@ -18,8 +19,10 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 class Posting(models.Model):
     """One posting, cancellation or re-costing of one document: the audit entry.
 
-    Every ledger row written by it, in any ledger, points here (`posting_id`).
+    Every ledger row written by it, in any ledger, points here (`posting_id`). Append-only.
     """
+
+    DB_GUARD = AppendOnly()
 
     document_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
     document_id = models.BigIntegerField(_("document ID"))
@@ -50,8 +53,9 @@ class StockLedgerEntry(LedgerEntry):
 
     Quantity and cost are signed; outgoing rows carry the cost they left at, so gross
     margin is a query. A cancellation adds reversing rows (`reversal_of`); a later
-    re-costing adds cost adjustments (`adjusts`, quantity 0). Rows are never updated or
-    deleted: database triggers refuse it.
+    re-costing adds cost adjustments (`adjusts`, quantity 0). A customer return points at
+    the sale row it brings goods back from (`return_of`): re-costing the sale re-costs the
+    return by the same share. Rows are never updated or deleted: database triggers refuse it.
     """
 
     shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
@@ -66,6 +70,16 @@ class StockLedgerEntry(LedgerEntry):
     )
     adjusts = models.ForeignKey(
         "self", verbose_name=_("adjusts"), on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments"
+    )
+    return_of = models.ForeignKey(
+        "self",
+        verbose_name=_("returns"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returned_by",
+        db_index=False,  # never looked up by it: re-costing reads a pair's rows whole; rows are never deleted
+        help_text=_("The outgoing row whose goods this row brings back; its cost follows that row's cost."),
     )
     cost_is_fixed = models.BooleanField(
         _("cost from the document"),

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import DocumentType, WriteOffReason
+from ..db_guards import DocumentLines, PostedDocument
 from .catalog import Product, Shop, Supplier
 from .documents import Document
 from .stock import MONEY, QUANTITY
@@ -35,6 +36,7 @@ class ShopDocument(Document):
 
 class DocumentLine(models.Model):
     SHOP_FIELDS: tuple[str, ...] = ("document__shop",)
+    DB_GUARD = DocumentLines()  # written only while the document is a draft
 
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(_("quantity"), validators=POSITIVE, **QUANTITY)
@@ -128,6 +130,7 @@ class Transfer(ShopDocument):
     NUMBER_PREFIX = "TR"
     DOCUMENT_TYPE = DocumentType.TRANSFER
     SHOP_FIELDS = ("shop", "to_shop")  # both sides see it; each action belongs to one side
+    DB_GUARD = PostedDocument(editable_after_posting=("received_date", "received_at", "received_by"))
 
     to_shop = models.ForeignKey(Shop, verbose_name=_("to shop"), on_delete=models.PROTECT, related_name="+")
     received_date = models.DateField(_("received on"), null=True, blank=True, editable=False)
@@ -156,6 +159,7 @@ class Transfer(ShopDocument):
 
 class TransferLine(DocumentLine):
     SHOP_FIELDS = ("document__shop", "document__to_shop")
+    DB_GUARD = DocumentLines(editable_while_posted=("received_quantity",), open_while_null="received_at")
 
     document = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     received_quantity = models.DecimalField(
@@ -200,6 +204,7 @@ class Stocktake(ShopDocument):
 
 class StocktakeLine(models.Model):
     SHOP_FIELDS = ("document__shop",)
+    DB_GUARD = DocumentLines()
 
     document = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")

@@ -8,6 +8,7 @@ from .kernel import (
     ledger_differences,
     ledger_reverse,
     ledger_write,
+    open_day,
     posting_create,
     postings_create_bulk,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "ledger_differences",
     "ledger_reverse",
     "ledger_write",
+    "open_day",
     "postings_create_bulk",
     "balances_for_update",
     "build_prices",

@@ -5,11 +5,21 @@
 - `ledger_write`: lock, check the ledger's invariants under the lock, let its rule build
   the entries, insert them in bulk, update the balances with one set-based UPDATE.
 - `ledger_reverse`: undo the rows a source wrote (each on its own date, or on one date).
+- `ledger_adjust`: correct the amounts of rows already written (stock's re-costing): one
+  adjustment row per correction, the balances follow, the rule's replayed state is set.
 - `ledger_differences`: balances against SUM(entries), for `check_ledgers`.
 - `posting_create` / `postings_create_bulk`: the audit row every ledger row points to.
 - `document_post` / `document_cancel`: the one posting path of documents: lock, check
   draft or posted, check the period lock of every shop the document touches, write the
   posting, call the document's writes into each ledger, mark it under the posting marker.
+- `open_day`: where a fact dated in a closed period lands (the first open day).
+
+Facts that are created posted do not pass through `document_post`: a till receipt has no
+draft to lock and check, and a sale that happened cannot be refused. Their path uses the
+same pieces from here: the posting rows (`postings_create_bulk`, one per receipt), the
+ledger writes (`ledger_write_by_date` through `stock_write_by_date`), and the period rule
+(`open_day`: dated in a closed period, it posts on the first open day, flagged). Re-costing
+is such a fact too: its adjustments go through `ledger_adjust`, dated by `open_day`.
 
 Everything runs in the caller's transaction; the public services of each app are the
 durable entry points.
@@ -31,7 +41,7 @@ from django.utils.translation import gettext as _
 from ..bulk import pg_execute_bound, rows_insert
 from ..choices import PostingAction
 from ..exceptions import DocumentEmpty
-from ..ledgers import Ledger, ledger_get
+from ..ledgers import Ledger, LedgerAdjustment, ledger_get
 from ..models import PeriodLock, Posting
 from .common import ensure_draft, ensure_period_open, ensure_posted
 
@@ -305,6 +315,66 @@ def ledger_reverse(
     return result
 
 
+def ledger_adjust(
+    ledger: Ledger | str,
+    *,
+    adjustments: list[LedgerAdjustment],
+    posting_id: int | None,
+    kind: str,
+    state: dict[tuple, dict] | None = None,
+    balances: dict[tuple, object] | None = None,
+) -> WriteResult:
+    """Correct entries already on the ledger; the balances follow. Call inside a transaction.
+
+    Each adjustment becomes a row of `kind` pointing at the entry it corrects (`adjusts`),
+    with that entry's key and source, on its own `business_date`; its amounts are added to
+    the key's balance (so balance = SUM(entries) holds by construction, and a balance that
+    had drifted stays visible to `check_ledgers`). `state` sets the rule's state fields of a
+    key to values the caller replayed (stock: the last unit cost), with or without
+    adjustments. The rule's movement logic and the invariants do not run: an adjustment
+    restates the past, it moves nothing. `balances`, when the caller holds the keys locked
+    already (it read the entries under that lock), saves the lock queries. Raises TypeError
+    for a ledger not declared `adjustable`, ValueError for a state field its rule does not keep.
+    """
+    ledger = _resolve(ledger)
+    if not ledger.adjustable:
+        raise TypeError(f"The {ledger.name} ledger is not declared adjustable.")
+    state = state or {}
+    unknown = {name for values in state.values() for name in values} - set(ledger.rule.state_fields)
+    if unknown:
+        raise ValueError(f"Not state fields of the {ledger.name} ledger: {sorted(unknown)}")
+    keys = {ledger.key_of(a.entry) for a in adjustments} | set(state)
+    if balances is None or not keys <= set(balances):
+        balances = balances_for_update(ledger, keys)
+    result = WriteResult()
+    for adjustment in adjustments:
+        entry, key = adjustment.entry, ledger.key_of(adjustment.entry)
+        balance = balances[key]
+        for name, amount in zip(ledger.amount_fields, adjustment.amounts, strict=True):
+            setattr(balance, name, getattr(balance, name) + amount)
+        result.entries.append(
+            ledger.Entry(
+                *key,
+                *adjustment.amounts,
+                adjustment.business_date,
+                kind,
+                entry.source_type,
+                entry.source_id,
+                entry.source_line_id,
+                posting_id,
+                None,
+                *ledger.rule.adjustment_values(ledger, entry),
+                entry.pk,
+            )
+        )
+    for key, values in state.items():
+        for name, value in values.items():
+            setattr(balances[key], name, value)
+    entries_insert(ledger, result.entries)
+    balances_update(ledger, [balances[key] for key in sorted(keys)])
+    return result
+
+
 def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
     """(balances checked, differences): balances that differ from SUM(entries), and sums with no balance row.
 
@@ -346,6 +416,18 @@ def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
 
 
 # --- postings and the one posting path of documents ----------------------------------------------
+
+
+def open_day(*, business_date: datetime.date, lock_date: datetime.date | None) -> tuple[datetime.date, bool]:
+    """The date a fact of `business_date` is written on, and whether it moved: its own date, or the
+    first open day (lock date + 1) when its period is closed. Pure.
+
+    For what is created posted and cannot be refused (till receipts, re-costing adjustments);
+    a document with a draft is refused instead (`ensure_period_open` in `document_post`).
+    """
+    if lock_date is not None and business_date <= lock_date:
+        return lock_date + datetime.timedelta(days=1), True
+    return business_date, False
 
 
 def posting_create(*, document=None, action: str, actor=None, document_type=None, document_id=None, number=None):

@@ -11,6 +11,7 @@ stock-shaped doors to `ledger_write` and `ledger_reverse`.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,6 +46,8 @@ class Movement:
     reversal_of_id: int | None = None
     source_id: int | None = None
     posting_id: int | None = None
+    # A customer return: the sale row it brings back (its cost is its share of that row's; see `return_costs`).
+    return_of_id: int | None = None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -158,7 +161,7 @@ class MovingAverageRule(Rule):
     """
 
     state_fields = ("last_unit_cost", "last_business_date")
-    entry_fields = ("cost_is_fixed", "cost_provisional")
+    entry_fields = ("cost_is_fixed", "cost_provisional", "return_of_id")
 
     def apply(self, ledger, balance, movement, business_date, result, options):
         was_negative = balance.quantity < 0
@@ -167,7 +170,7 @@ class MovingAverageRule(Rule):
         cost, provisional = cost_apply(balance, quantity, movement.cost_amount)
         if (was_negative and quantity > 0) or back_dated:
             result.marked.add((movement.shop_id, movement.product_id))
-        return (quantity, cost), (movement.cost_amount is not None, provisional)
+        return (quantity, cost), (movement.cost_amount is not None, provisional, movement.return_of_id)
 
     def finish(self, ledger, balances, result, business_date, options) -> None:
         for balance in balances.values():
@@ -175,6 +178,9 @@ class MovingAverageRule(Rule):
                 balance.last_business_date = business_date
         if result.marked:
             recost_request(pairs=result.marked, from_date=business_date)
+
+    def adjustment_values(self, ledger, adjusted) -> tuple:
+        return (False, False, None)
 
     def reversible(self, queryset):
         return queryset.filter(adjusts__isnull=True)
@@ -213,6 +219,7 @@ STOCK = Ledger(
     invariants=(StockNegativeCheck(),),
     lock_related=(("negative_stock_allowed", "shop__negative_stock_allowed"),),
     amount_labels=("quantity", "cost"),
+    adjustable=True,  # re-costing corrects costs already written (`services.recost`)
 )
 
 
@@ -319,6 +326,49 @@ def cost_share(*, cost: Decimal, quantity: Decimal, of_quantity: Decimal, taken_
     return round_money(cost * quantity / of_quantity)
 
 
+def shares_in_order(
+    *, cost: Decimal, of_quantity: Decimal, parts, taken_quantity: Decimal = ZERO, taken_cost: Decimal = ZERO
+) -> dict:
+    """Each part's share of `cost` (parts: (id, quantity), in the order they come back), after `taken_*`.
+
+    Pure: `cost_share` part after part; live returns and re-costing both call this.
+    """
+    costs = {}
+    for part_id, quantity in parts:
+        share = cost_share(
+            cost=cost,
+            quantity=quantity,
+            of_quantity=of_quantity,
+            taken_quantity=taken_quantity,
+            taken_cost=taken_cost,
+        )
+        taken_quantity += quantity
+        taken_cost += share
+        costs[part_id] = share
+    return costs
+
+
+@dataclass(frozen=True)
+class ReturnCost:
+    """What a returned line brings back: its cost, and the outgoing row it returns (None if there is none)."""
+
+    cost: Decimal
+    return_of_id: int | None
+
+
+def _out_rows(*, source_type: str, kind: str, line_ids) -> dict[int, int]:
+    """The (original, not reversed-by-itself) row of each source line of `kind`, by line id."""
+    return dict(
+        StockLedgerEntry.objects.filter(
+            source_type=source_type,
+            kind=kind,
+            source_line_id__in=list(line_ids),
+            adjusts__isnull=True,
+            reversal_of__isnull=True,
+        ).values_list("source_line_id", "pk")
+    )
+
+
 def return_costs(
     *,
     source_type: str,
@@ -327,36 +377,41 @@ def return_costs(
     returns: list[tuple[int, int, Decimal]],
     sold: dict[int, Decimal],
     earlier: dict[int, tuple[int, Decimal]],
-) -> dict[int, Decimal]:
+) -> dict[int, ReturnCost]:
     """The cost each returned line brings back: its share of what its original line left with.
 
     `returns` are (return line id, original line id, quantity), in the order they come back;
     `sold` the quantity of each original line; `earlier` the returns already on the ledger
     (return line id -> (original line id, quantity)). What the original line left with
     includes later re-costing adjustments; the return that empties a line takes exactly the
-    rest (see `cost_share`). Reads the ledger; the caller owns the lines.
+    rest (see `cost_share`). Each result names the original's row: the return's row points
+    at it (`return_of`), so re-costing the sale later re-costs the return by the same rule
+    (`pair_replay`). Reads the ledger; the caller owns the lines.
     """
     if not returns:
         return {}
-    left_with = entry_costs(source_type=source_type, kind=out_kind, line_ids={o for _r, o, _q in returns})
+    originals = {o for _r, o, _q in returns}
+    left_with = entry_costs(source_type=source_type, kind=out_kind, line_ids=originals)
+    out_row = _out_rows(source_type=source_type, kind=out_kind, line_ids=originals)
     back_quantity: dict[int, Decimal] = defaultdict(Decimal)
     back_cost: dict[int, Decimal] = defaultdict(Decimal)
     for original, quantity in earlier.values():
         back_quantity[original] += quantity
     for line_id, cost in entry_costs(source_type=source_type, kind=back_kind, line_ids=earlier).items():
         back_cost[earlier[line_id][0]] += cost
-    costs = {}
+    by_original: dict[int, list] = defaultdict(list)
     for line_id, original, quantity in sorted(returns):
-        cost = cost_share(
+        by_original[original].append((line_id, quantity))
+    costs = {}
+    for original, parts in by_original.items():
+        shares = shares_in_order(
             cost=-left_with[original],
-            quantity=quantity,
             of_quantity=sold[original],
+            parts=parts,
             taken_quantity=back_quantity[original],
             taken_cost=back_cost[original],
         )
-        back_quantity[original] += quantity
-        back_cost[original] += cost
-        costs[line_id] = cost
+        costs.update({line_id: ReturnCost(cost, out_row.get(original)) for line_id, cost in shares.items()})
     return costs
 
 
@@ -383,16 +438,31 @@ def recost_request(*, pairs, from_date: datetime.date) -> None:
     transaction.on_commit(_schedule_recost)
 
 
-def _schedule_recost() -> None:
-    from ..tasks import stock_recost_pending  # tasks are a face: imported late, only to schedule
+# Who starts the re-costing job after commit: set by the inventory app's ready() to the task's
+# `.delay` (the task module is a face that imports re-costing; the domain never imports it).
+_recost_scheduler: Callable[[], object] | None = None
 
-    stock_recost_pending.delay()
+
+def recost_scheduler_set(schedule: Callable[[], object] | None) -> None:
+    """Name the callable that starts the re-costing job (inventory's `AppConfig.ready()`)."""
+    global _recost_scheduler
+    _recost_scheduler = schedule
+
+
+def _schedule_recost() -> None:
+    # Without a scheduler the queued pairs wait for the next run of the job (nothing is lost).
+    if _recost_scheduler is not None:
+        _recost_scheduler()
 
 
 def pair_replay(entries) -> tuple[CostState, dict[int, Decimal], dict[int, Decimal]]:
     """Replay a pair's entries in (date, id) order: the final state, each entry's expected cost, its actual cost.
 
-    Pure; `entries` are every entry of one pair including adjustments.
+    Pure; `entries` are every entry of one pair including adjustments. A reversal undoes its
+    original at the original's replayed cost; a customer return (`return_of`) brings back its
+    share of its sale row's replayed cost, by the rule live returns use (`shares_in_order`:
+    the sale's returns in the order they came, the last one taking exactly the rest); any
+    other fixed cost stays as posted.
     """
     actual: dict[int, Decimal] = {}
     for e in entries:
@@ -401,11 +471,29 @@ def pair_replay(entries) -> tuple[CostState, dict[int, Decimal], dict[int, Decim
     for e in entries:
         if e.adjusts_id is not None:
             actual[e.adjusts_id] = actual.get(e.adjusts_id, ZERO) + e.cost_amount
+    base = [e for e in entries if e.adjusts_id is None]
+    by_id = {e.pk: e for e in base}
+    returns_of: dict[int, list] = defaultdict(list)
+    for e in base:
+        if e.return_of_id is not None and e.reversal_of_id is None and e.return_of_id in by_id:
+            returns_of[e.return_of_id].append(e)
+    returned: dict[int, Decimal] = {}  # return row -> its share, computed for all of a sale's returns at once
     state = CostState()
     expected: dict[int, Decimal] = {}
-    for e in sorted((e for e in entries if e.adjusts_id is None), key=lambda e: (e.business_date, e.pk)):
+    for e in sorted(base, key=lambda e: (e.business_date, e.pk)):
         if e.reversal_of_id is not None and e.reversal_of_id in expected:
             fixed = -expected[e.reversal_of_id]
+        elif e.return_of_id is not None and e.reversal_of_id is None and e.return_of_id in expected:
+            if e.pk not in returned:
+                sale = by_id[e.return_of_id]
+                returned.update(
+                    shares_in_order(
+                        cost=-expected[sale.pk],
+                        of_quantity=-sale.quantity,
+                        parts=[(r.pk, r.quantity) for r in sorted(returns_of[sale.pk], key=lambda r: r.source_line_id)],
+                    )
+                )
+            fixed = returned[e.pk]
         elif e.cost_is_fixed and e.reversal_of_id is None:
             fixed = actual[e.pk]
         else:

@@ -2,44 +2,52 @@
 
 Bounded to the queued pairs, never a global repost. Ledger rows are immutable, so a
 difference is written as a cost adjustment row (quantity 0) pointing at the row it
-corrects; the balance's cost value follows. Transfer-in costs are fixed at shipping:
-a later re-costing of the sending shop does not flow on to the receiving shop.
+corrects; the balance's cost value follows. Like every ledger write it goes through the
+kernel (`kernel.ledger_adjust`, under one `posting_create` per re-costed pair): the kernel
+is the only writer of ledger rows and balances. A customer return follows its sale: its
+cost is its share of the sale row's re-costed cost (`pair_replay`, the rule of
+`return_costs`). Transfer-in costs are fixed at shipping: a later re-costing of the
+sending shop does not flow on to the receiving shop.
 
 Closed periods: an adjustment never lands in a closed period. The adjustment of a row dated
 on or before the shop's lock date is dated on the first open day (lock date + 1), still
 pointing at the row it corrects; the closed period's figures stay as they were signed, and
 the difference shows in the first open day's cost (as a till receipt from a closed period
-posts on the first open day).
+posts on the first open day: one rule, `kernel.open_day`).
 """
 
-import datetime
+from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from ..choices import DocumentType, PostingAction, StockMovementKind
-from ..models import RecostRequest, StockBalance, StockLedgerEntry
+from ..ledgers import LedgerAdjustment
+from ..models import RecostRequest, StockLedgerEntry
 from .common import period_lock_date
-from .kernel import posting_create
-from .ledger import balances_for_update, pair_replay
+from .kernel import balances_for_update, ledger_adjust, open_day, posting_create
+from .ledger import STOCK, pair_replay
 
-
-def adjustment_date(business_date: datetime.date, lock_date: datetime.date | None) -> datetime.date:
-    """The date an adjustment of a row of `business_date` is written on: its own, or the first open day."""
-    if lock_date is not None and business_date <= lock_date:
-        return lock_date + datetime.timedelta(days=1)
-    return business_date
+ZERO = Decimal("0")
 
 
 @transaction.atomic(durable=True)
 def stock_recost_pair(*, shop_id: int, product_id: int) -> int:
-    """Re-cost one pair; returns the number of adjustment rows written. Safe to run twice."""
-    balance = balances_for_update([(shop_id, product_id)])[(shop_id, product_id)]
+    """Re-cost one pair; returns the number of adjustment rows written. Safe to run twice.
+
+    The balance row is locked first and the pair's rows read under the lock (no posting can
+    slip in between); the replay (`pair_replay`) gives each row's cost and the pair's state;
+    the differences and the replayed last unit cost go through the kernel (`ledger_adjust`),
+    with a posting of their own.
+    """
+    key = (shop_id, product_id)
+    balances = balances_for_update(STOCK, [key])
     entries = list(StockLedgerEntry.objects.filter(shop_id=shop_id, product_id=product_id))
     state, expected, actual = pair_replay(entries)
     fixes = [
         (e, expected[e.pk] - actual[e.pk]) for e in entries if e.adjusts_id is None and expected[e.pk] != actual[e.pk]
     ]
+    posting = None
+    adjustments = []
     if fixes:
         posting = posting_create(
             document_type=DocumentType.RECOST,
@@ -48,26 +56,17 @@ def stock_recost_pair(*, shop_id: int, product_id: int) -> int:
             action=PostingAction.RECOST,
         )
         lock = period_lock_date(shop_ids=[shop_id])
-        StockLedgerEntry.objects.bulk_create(
-            [
-                StockLedgerEntry(
-                    shop_id=shop_id,
-                    product_id=product_id,
-                    business_date=adjustment_date(e.business_date, lock),
-                    quantity=0,
-                    cost_amount=delta,
-                    kind=StockMovementKind.COST_ADJUSTMENT,
-                    source_type=e.source_type,
-                    source_id=e.source_id,
-                    source_line_id=e.source_line_id,
-                    posting=posting,
-                    adjusts=e,
-                )
-                for e, delta in fixes
-            ]
-        )
-    StockBalance.objects.filter(pk=balance.pk).update(
-        cost_amount=state.cost_amount, last_unit_cost=state.last_unit_cost, updated_at=timezone.now()
+        adjustments = [
+            LedgerAdjustment(e, (ZERO, delta), open_day(business_date=e.business_date, lock_date=lock)[0])
+            for e, delta in fixes
+        ]
+    ledger_adjust(
+        STOCK,
+        adjustments=adjustments,
+        posting_id=posting.pk if posting else None,
+        kind=StockMovementKind.COST_ADJUSTMENT,
+        state={key: {"last_unit_cost": state.last_unit_cost}},
+        balances=balances,
     )
     RecostRequest.objects.filter(shop_id=shop_id, product_id=product_id).delete()
     return len(fixes)

@@ -1,17 +1,14 @@
-"""Receipts, their lines and payments are posted rows; a closed shift and its Z-report are frozen."""
+"""Receipts, their lines and payments are posted rows; a closed shift and its Z-report are frozen.
+
+Kept as an empty step: guards are installed from declarations after migrate.
+"""
 
 from django.db import migrations
 
-from inventory import db_guards
-
 
 def install(apps, schema_editor):
-    db_guards.install_rows(
-        apps,
-        schema_editor,
-        posted=["sales.Receipt", "sales.ReceiptLine", "sales.ReceiptPayment"],
-        closed=[("sales.Shift", "closed_at")],
-    )
+    """Nothing here any more: the guards follow the models' declarations (`DB_GUARD`), installed after every
+    migrate by inventory (inventory/db_guards.py, `guards_install`)."""
 
 
 class Migration(migrations.Migration):

@@ -35,6 +35,7 @@ from inventory.money import round_money
 from inventory.selectors import prices_in_force, products_by_codes, shop_local_date
 from inventory.services import (
     Movement,
+    open_day,
     period_lock_date,
     postings_create_bulk,
     return_costs,
@@ -233,10 +234,9 @@ def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Ite
                     "hours": settings.RECEIPT_CLOCK_TOLERANCE_SECONDS // 3600,
                 }
             ]
-        item.till_date = item.business_date = shop_local_date(shop=shop, at=data.till_time)
-        if lock is not None and item.till_date <= lock:
-            # The sale happened: it posts on the first open day, keeps its till time, and is flagged.
-            item.business_date, item.period_closed = lock + datetime.timedelta(days=1), True
+        item.till_date = shop_local_date(shop=shop, at=data.till_time)
+        # The sale happened: in a closed period it posts on the first open day, keeps its till time, is flagged.
+        item.business_date, item.period_closed = open_day(business_date=item.till_date, lock_date=lock)
         item.arrived_late = data.till_time < late_limit
         if data.kind == ReceiptKind.RETURN:
             if data.original_uuid is None:
@@ -505,6 +505,7 @@ def _post_stock(shop, receipts, posting_of: dict[int, int], lines: list[_LineRow
     for line in lines:
         receipt_id = line.receipt_id
         is_return = kind_of[receipt_id] == ReceiptKind.RETURN
+        back = return_costs.get(line.pk)
         by_date[date_of[receipt_id]].append(
             Movement(
                 shop.pk,
@@ -512,20 +513,23 @@ def _post_stock(shop, receipts, posting_of: dict[int, int], lines: list[_LineRow
                 line.quantity if is_return else -line.quantity,
                 StockMovementKind.SALE_RETURN if is_return else StockMovementKind.SALE,
                 line.pk,
-                cost_amount=return_costs.get(line.pk),
+                cost_amount=back.cost if back else None,
                 source_id=receipt_id,
                 posting_id=posting_of[receipt_id],
+                return_of_id=back.return_of_id if back else None,
             )
         )
     written = stock_write_by_date(movements_by_date=by_date, source_type=RECEIPT_SOURCE, enforce_negative=False)
     return {e.source_id for e in written.entries if e.cost_provisional}
 
 
-def _return_costs(lines: list[_LineRow]) -> dict[int, Decimal]:
-    """The cost each returned line brings back: inventory's one rule (`return_costs`), fed with our lines.
+def _return_costs(lines: list[_LineRow]) -> dict:
+    """The cost each returned line brings back and the sale row it returns: inventory's one rule
+    (`return_costs`), fed with our lines.
 
     Its share of what the original line left with, re-costing adjustments included; the
-    return that empties a line takes exactly what is left of its cost.
+    return that empties a line takes exactly what is left of its cost. Its stock row points
+    at the sale's row, so a later re-costing of the sale re-costs the return too.
     """
     if not lines:
         return {}

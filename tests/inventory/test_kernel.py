@@ -3,8 +3,9 @@
 Its two models live in a test-only app label (`kernel_tests`, not installed): migrations and
 `makemigrations --check` never see them, and no test table ships with the product. The
 module creates their tables once on the test database (outside any test transaction, so
-threads on PostgreSQL see them), installs their guards from the ledger's declaration like
-the real registry does, and drops them at the end. Each test uses its own account numbers:
+threads on PostgreSQL see them), installs their guards from the declarations like every
+migrate does (the ledger's entries, and a posted-rows table declared here), and drops them
+at the end. Each test uses its own account numbers:
 a transactional test's flush empties only installed apps' tables.
 """
 
@@ -20,12 +21,21 @@ from django.db.models import Q
 from inventory import db_guards
 from inventory.choices import DocumentType, PostingAction
 from inventory.exceptions import LedgerOverdraft, PeriodClosed
-from inventory.ledgers import Ledger, LedgerMovement, NonNegative, ledger_register, ledger_unregister, ledgers
+from inventory.ledgers import (
+    Ledger,
+    LedgerAdjustment,
+    LedgerMovement,
+    NonNegative,
+    ledger_register,
+    ledger_unregister,
+    ledgers,
+)
 from inventory.models import PeriodLock, Posting, Price, PriceChange
 from inventory.models.ledger import LedgerBalance, LedgerEntry
 from inventory.services.checks import ledgers_check
 from inventory.services.kernel import (
     balances_for_update,
+    ledger_adjust,
     ledger_differences,
     ledger_reverse,
     ledger_write,
@@ -45,6 +55,7 @@ class TinyEntry(LedgerEntry):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     # No database constraint: the flush of transactional tests truncates postings, not this table.
     posting = models.ForeignKey(Posting, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    adjusts = models.ForeignKey("self", on_delete=models.DO_NOTHING, null=True, related_name="+")
 
     class Meta(LedgerEntry.Meta):
         app_label = "kernel_tests"
@@ -59,6 +70,20 @@ class TinyBalance(LedgerBalance):
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="tiny_balance_not_negative")]
 
 
+class TinyTicket(models.Model):
+    """A posted row of some future app: one line declares its guard."""
+
+    DB_GUARD = db_guards.PostedRows()
+
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        app_label = "kernel_tests"
+
+    def __str__(self) -> str:
+        return str(self.amount)
+
+
 TINY = Ledger(
     name="tiny",
     entry_model=TinyEntry,
@@ -66,21 +91,27 @@ TINY = Ledger(
     key_fields=("account_id",),
     amount_fields=("amount",),
     invariants=(NonNegative("amount"),),
+    adjustable=True,
 )
 
 
 @pytest.fixture(scope="module", autouse=True)
 def tiny_ledger(django_db_setup, django_db_blocker):
+    ledger_register(TINY)
+    db_guards.guard_register(TinyTicket)
     with django_db_blocker.unblock():
         with connection.schema_editor() as editor:
             editor.create_model(TinyBalance)
             editor.create_model(TinyEntry)
-        guarded = db_guards.ledgers_install(connection, [TINY])
-        assert guarded == [TinyEntry._meta.db_table]
-    ledger_register(TINY)
+            editor.create_model(TinyTicket)
+        guarded = db_guards.guards_install(connection)  # what inventory's post_migrate runs
+        assert {TinyEntry._meta.db_table, TinyTicket._meta.db_table} <= set(guarded)
+        assert TinyBalance._meta.db_table not in guarded  # balances are caches: the kernel updates them
     yield TINY
     ledger_unregister("tiny")
+    db_guards.guard_unregister(TinyTicket)
     with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        editor.delete_model(TinyTicket)
         editor.delete_model(TinyEntry)
         editor.delete_model(TinyBalance)
 
@@ -201,6 +232,85 @@ def test_entries_of_a_registered_ledger_are_immutable_in_the_database(db):
         TinyEntry.objects.filter(account_id=a).update(amount=D("4"))
     with pytest.raises(IntegrityError), transaction.atomic():
         TinyEntry.objects.filter(account_id=a).delete()
+
+
+def test_an_adjustment_corrects_an_entry_and_its_balance_follows(db):
+    a = next(_accounts)
+    write([(a, "10")], source_id=701)
+    entry = TinyEntry.objects.get(account_id=a)
+    p = posting("T-adjust")
+    later = DAY + datetime.timedelta(days=3)
+    written = ledger_adjust(
+        TINY, adjustments=[LedgerAdjustment(entry, (D("-2.50"),), later)], posting_id=p.pk, kind="adjust"
+    )
+    assert [(e.amount, e.adjusts_id) for e in written.entries] == [(D("-2.50"), entry.pk)]
+    row = TinyEntry.objects.get(adjusts=entry)
+    assert (row.account_id, row.source_id, row.source_line_id, row.business_date, row.posting_id, row.kind) == (
+        a,
+        701,
+        entry.source_line_id,
+        later,
+        p.pk,
+        "adjust",
+    )
+    assert amount(a) == D("7.50")
+    assert [d for d in ledger_differences(TINY)[1] if d["account_id"] == a] == []
+
+
+def test_an_adjustment_is_refused_where_the_ledger_does_not_allow_it(db):
+    a = next(_accounts)
+    write([(a, "1")])
+    entry = TinyEntry.objects.get(account_id=a)
+    plain = Ledger(
+        name="plain",
+        entry_model=TinyEntry,
+        balance_model=TinyBalance,
+        key_fields=("account_id",),
+        amount_fields=("amount",),
+    )
+    with pytest.raises(TypeError):
+        ledger_adjust(plain, adjustments=[LedgerAdjustment(entry, (D("1"),), DAY)], posting_id=None, kind="adjust")
+    with pytest.raises(ValueError):  # the add rule keeps no state besides the amounts
+        ledger_adjust(TINY, adjustments=[], posting_id=None, kind="adjust", state={(a,): {"amount": D("9")}})
+    assert amount(a) == D("1.00") and TinyEntry.objects.filter(account_id=a).count() == 1
+
+
+def test_a_table_declared_in_one_line_gets_its_triggers_on_every_database(db):
+    """TinyTicket says `DB_GUARD = PostedRows()`: changed only under the posting marker, never deleted."""
+    table = TinyTicket._meta.db_table
+    ticket = TinyTicket.objects.create(amount=D("5"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TinyTicket.objects.filter(pk=ticket.pk).update(amount=D("6"))
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")
+    with db_guards.posting_marker():
+        TinyTicket.objects.filter(pk=ticket.pk).update(amount=D("7"))  # its posting service may
+    ticket.refresh_from_db()
+    assert ticket.amount == D("7.00")
+    assert table in db_guards.guards_install(connection)  # installing again is harmless
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TinyTicket.objects.filter(pk=ticket.pk).update(amount=D("8"))
+
+
+def test_every_declared_guard_is_generated_for_both_databases():
+    """One declaration, two dialects: each guard yields PostgreSQL and SQLite statements that name its table."""
+    guards = db_guards.declared_guards()
+    kinds = {type(g).__name__ for g in guards.values()}
+    assert kinds == {"AppendOnly", "PostedDocument", "DocumentLines", "PostedRows", "FrozenWhenClosed"}
+    for model, guard in guards.items():
+        for vendor in ("postgresql", "sqlite"):
+            statements = guard.sql(vendor, model)
+            assert statements and all(model._meta.db_table in s for s in statements), (model, vendor)
+
+
+def test_a_fact_dated_in_a_closed_period_lands_on_the_first_open_day():
+    from inventory.services.kernel import open_day
+
+    assert open_day(business_date=DAY, lock_date=None) == (DAY, False)
+    assert open_day(business_date=DAY, lock_date=DAY - datetime.timedelta(days=1)) == (DAY, False)
+    assert open_day(business_date=DAY, lock_date=DAY) == (DAY + datetime.timedelta(days=1), True)
+    later = DAY + datetime.timedelta(days=9)
+    assert open_day(business_date=DAY, lock_date=later) == (later + datetime.timedelta(days=1), True)
 
 
 def test_a_batch_writes_one_posting_per_document(db):

@@ -3,7 +3,7 @@
 After every step: balances equal ledger sums, and every pair's quantity, cost value and last
 unit cost equal a reference that replays the pair's whole history in (date, sequence) order;
 every sale's cost (with its re-costing adjustments) equals the reference's, and every returned
-line's cost is its share of what the sale's line left with.
+line's cost is its share of what the sale's line left with, also after the sale was re-costed.
 """
 
 import datetime
@@ -62,7 +62,8 @@ def money(x: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class Move:
-    """One movement as the reference sees it: `fixed` is a known cost; `undoes` names the move a reversal undoes."""
+    """One movement as the reference sees it: `fixed` is a known cost; `undoes` names the move a reversal undoes;
+    `returns` the sale a customer return brings goods back from."""
 
     id: int
     key: tuple[int, int]
@@ -70,6 +71,7 @@ class Move:
     quantity: Decimal
     fixed: Decimal | None = None
     undoes: int | None = None
+    returns: int | None = None
 
 
 class Reference:
@@ -78,14 +80,16 @@ class Reference:
     No running state: each question replays every movement of the pair sorted by (date, id).
     Goods leave at their share of the value on hand (all of it when the last unit leaves);
     what leaves beyond the stock on hand leaves at the last unit cost; goods arriving without
-    a price arrive at the average; a reversal undoes its original at that original's replayed cost.
+    a price arrive at the average; a reversal undoes its original at that original's replayed cost;
+    a customer return brings back its part of what its sale left with (replayed), the return that
+    completes the sale taking exactly what the earlier ones left.
     """
 
     def __init__(self):
         self.moves: list[Move] = []
 
-    def add(self, key, date, quantity, fixed=None, undoes=None) -> Move:
-        move = Move(len(self.moves), key, date, Decimal(quantity), fixed, undoes)
+    def add(self, key, date, quantity, fixed=None, undoes=None, returns=None) -> Move:
+        move = Move(len(self.moves), key, date, Decimal(quantity), fixed, undoes, returns)
         self.moves.append(move)
         return move
 
@@ -106,10 +110,20 @@ class Reference:
                 last = (cost / move.quantity).quantize(UNIT)  # still short: the price paid is all we know
         return (quantity, value, last), costs
 
-    @staticmethod
-    def _cost(move, quantity, value, last, costs) -> Decimal:
+    def _returned(self, move, costs) -> Decimal:
+        """A return's cost: its part of the sale's replayed cost; the one that completes the sale takes the rest."""
+        sale = self.moves[move.returns]
+        sold, left_with = -sale.quantity, -costs[sale.id]
+        before = [m for m in self.moves if m.returns == sale.id and m.id < move.id]
+        if sum((m.quantity for m in before), ZERO) + move.quantity == sold:
+            return left_with - sum((self._returned(m, costs) for m in before), ZERO)
+        return money(left_with * move.quantity / sold)
+
+    def _cost(self, move, quantity, value, last, costs) -> Decimal:
         if move.undoes is not None:
             return -costs[move.undoes]
+        if move.returns is not None:
+            return self._returned(move, costs)
         if move.fixed is not None:
             return move.fixed
         if move.quantity > 0:
@@ -141,7 +155,7 @@ class Sale:
     line_id: int
     move: Move
     quantity: Decimal
-    returns: list  # (return line id, quantity, cost the reference gave it, the sale's cost at that moment)
+    returns: list  # (return line id, quantity, the reference's move)
 
 
 def entry_cost(**filters) -> Decimal:
@@ -338,7 +352,7 @@ class StockMachine(RuleBasedStateMachine):
         # Its share of what the sale's line left with (re-costed); the last return takes what is left.
         left_with = -self.ref.cost_of(sale.move)
         if back_quantity + q == sale.quantity:
-            cost = left_with - sum((r[2] for r in sale.returns), ZERO)
+            cost = left_with - sum((self.ref.cost_of(r[2]) for r in sale.returns), ZERO)
         else:
             cost = money(left_with * q / sale.quantity)
         _uuid, receipt = self._upload(
@@ -350,8 +364,9 @@ class StockMachine(RuleBasedStateMachine):
         line = receipt.lines.get()
         assert line.original_line_id == sale.line_id
         assert entry_cost(source_type="receipt", source_line_id=line.pk, kind="sale_return") == cost
-        sale.returns.append((line.pk, q, cost, left_with))
-        self.ref.add(sale.move.key, DAY + datetime.timedelta(days=day), q, fixed=cost)
+        move = self.ref.add(sale.move.key, DAY + datetime.timedelta(days=day), q, returns=sale.move.id)
+        assert self.ref.cost_of(move) == cost
+        sale.returns.append((line.pk, q, move))
         self._settle()
 
     # --- after every step ---------------------------------------------------------------------------
@@ -376,21 +391,14 @@ class StockMachine(RuleBasedStateMachine):
         for sale in self.sales:
             left_with = -entry_cost(source_type="receipt", source_line_id=sale.line_id, kind="sale")
             assert -left_with == self.ref.cost_of(sale.move), sale
-            for line_id, _q, cost, left_then in sale.returns:
-                assert entry_cost(source_type="receipt", source_line_id=line_id, kind="sale_return") == cost
-                if left_then == left_with:
-                    # The sale has not been re-costed since: the return is still its share of the sale's cost.
-                    # (When it has, the return keeps its old cost: see the xfail test in test_running_totals.)
-                    assert cost == self._share(sale, line_id, left_with)
-
-    @staticmethod
-    def _share(sale, line_id, left_with):
-        back_q, back_cost = ZERO, ZERO
-        for other_id, q, cost, _left in sale.returns:
-            if other_id == line_id:
-                return left_with - back_cost if back_q + q == sale.quantity else money(left_with * q / sale.quantity)
-            back_q, back_cost = back_q + q, back_cost + cost
-        raise AssertionError(line_id)
+            back_q, back_cost = ZERO, ZERO
+            for line_id, q, move in sale.returns:
+                # Also after the sale was re-costed: the return follows its share of the sale's corrected cost.
+                cost = entry_cost(source_type="receipt", source_line_id=line_id, kind="sale_return")
+                assert cost == self.ref.cost_of(move), (sale, line_id)
+                share = left_with - back_cost if back_q + q == sale.quantity else money(left_with * q / sale.quantity)
+                assert cost == share, (sale, line_id)
+                back_q, back_cost = back_q + q, back_cost + cost
 
 
 @pytest.mark.django_db

@@ -102,11 +102,6 @@ def test_a_return_after_re_costing_comes_back_at_the_corrected_cost(till_world):
     assert (balance.quantity, balance.cost_amount) == (D("9.000"), D("2700.00"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: re-costing a sale leaves the cost of a return posted before it (pair_replay keeps a return's "
-    "fixed cost); the return should follow its share of the sale's re-costed cost (issue 9: one rule for both)",
-)
 def test_a_return_made_before_re_costing_follows_the_sale_s_corrected_cost(till_world):
     """Sold short at a provisional 0; half comes back (at 0); a back-dated receipt re-costs the sale to 300 each."""
     from inventory.models import StockBalance, StockLedgerEntry
@@ -137,11 +132,60 @@ def test_a_return_made_before_re_costing_follows_the_sale_s_corrected_cost(till_
     goods_receipt_post(document_id=goods.pk, actor=None)
     stock_recost_pending()
     sold = StockLedgerEntry.objects.get(source_type="receipt", kind="sale")
+    assert back.return_of_id == sold.pk
     assert sold.cost_amount + sum(a.cost_amount for a in StockLedgerEntry.objects.filter(adjusts=sold)) == D("-600.00")
     returned = back.cost_amount + sum(a.cost_amount for a in StockLedgerEntry.objects.filter(adjusts=back))
     assert returned == D("300.00")
     balance = StockBalance.objects.get(shop=till_world["shop"], product=till_world["milk"])
     assert (balance.quantity, balance.cost_amount) == (D("9.000"), D("2700.00"))
+
+
+def test_returns_re_costed_with_their_sale_share_its_new_cost_and_the_last_takes_the_rest(till_world):
+    """3 sold short; 1 and then 2 come back; goods entered late re-cost the sale to 4.29 (3 of 7 at 10.01):
+    the first return takes its third rounded (1.43), the one that completes the sale the exact rest (2.86)."""
+    from inventory.models import StockBalance, StockLedgerEntry
+    from inventory.services.checks import stock_ledger_differences
+    from inventory.services.recost import stock_recost_pending
+    from tests.sales.test_batches_returns import UPLOAD, milk_line, sale
+
+    client = till_world["client"]
+    original = sale(1, quantity="3")
+    assert client.post(UPLOAD, original, format="json").status_code == 201
+    for sequence, quantity in ((2, "1"), (3, "2")):
+        refund = receipt_body(
+            sequence=sequence,
+            kind="return",
+            original_uuid=original["uuid"],
+            lines=[milk_line(quantity, original_line_no=1)],
+            payments=[{"type": "cash", "amount": str(D(quantity) * D("450.00"))}],
+        )
+        assert client.post(UPLOAD, refund, format="json").status_code == 201
+    goods = stock_document(
+        GoodsReceipt,
+        shop=till_world["shop"],
+        supplier=SupplierFactory(),
+        business_date=datetime.date(2026, 11, 24),
+        lines=[{"product": till_world["milk"], "quantity": D("7"), "price_amount": D("1.43")}],
+    )
+    goods_receipt_post(document_id=goods.pk, actor=None)
+    assert stock_recost_pending() == 1
+
+    def cost(entry):
+        return entry.cost_amount + sum(a.cost_amount for a in StockLedgerEntry.objects.filter(adjusts=entry))
+
+    sold = StockLedgerEntry.objects.get(source_type="receipt", kind="sale")
+    first, second = StockLedgerEntry.objects.filter(kind="sale_return", adjusts__isnull=True).order_by("id")
+    assert (cost(sold), cost(first), cost(second)) == (D("-4.29"), D("1.43"), D("2.86"))
+    assert (first.return_of_id, second.return_of_id) == (sold.pk, sold.pk)
+    balance = StockBalance.objects.get(shop=till_world["shop"], product=till_world["milk"])
+    assert (balance.quantity, balance.cost_amount, balance.last_unit_cost) == (D("7.000"), D("10.01"), D("1.4300"))
+    assert stock_ledger_differences()[1] == []
+    # Run again: nothing left to correct, nothing written.
+    before = StockLedgerEntry.objects.count()
+    from inventory.services.recost import stock_recost_pair
+
+    assert stock_recost_pair(shop_id=till_world["shop"].pk, product_id=till_world["milk"].pk) == 0
+    assert StockLedgerEntry.objects.count() == before
 
 
 def test_shift_totals_add_up_across_uploads_not_only_within_one(till_world):
