@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .admin_filters import DateRangeFilter, ExactCodesSearchMixin
 from .admin_mixins import (
     BaseAdmin,
     DocumentAction,
@@ -389,7 +390,7 @@ class OpeningBalanceLineAdmin(ShopScopedLineAdmin):
 
 
 @admin.register(StockLedgerEntry)
-class StockLedgerEntryAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
+class StockLedgerEntryAdmin(ExactCodesSearchMixin, ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = [
         "business_date",
         "shop",
@@ -402,10 +403,13 @@ class StockLedgerEntryAdmin(ProductCodeSearchMixin, ShopScopedAdminMixin, ReadOn
         "reverses",
         "corrects",
     ]
-    list_filter = ["kind", "shop", "cost_provisional", "business_date"]
+    # A year of a chain is 40 million rows: a date range instead of the date hierarchy, exact
+    # searches (ExactCodesSearchMixin), no facet counts; every filter has an index in the
+    # list's order (StockLedgerEntry.Meta.indexes).
+    list_filter = ["kind", "shop", "cost_provisional", ("business_date", DateRangeFilter)]
     list_select_related = ["shop", "product", "posting"]
-    search_fields = ["product__sku", "product__name", "posting__document_number"]
-    date_hierarchy = "business_date"
+    search_fields = ["posting__document_number"]  # shows the box; the search is get_search_results
+    show_facets = admin.ShowFacets.NEVER
     raw_id_fields = ["product"]
 
     @admin.display(description=gettext_lazy("document"), ordering="posting__document_number")
@@ -456,10 +460,12 @@ class NegativeBalanceFilter(admin.SimpleListFilter):
 @admin.register(Posting)
 class PostingAdmin(ReadOnlyAdminMixin, BaseAdmin):
     list_display = ["created_at", "document_number", "document_type", "action", "actor"]
-    list_filter = ["action", "document_type", "created_at"]
+    # One posting per receipt: millions a year. Exact number search, a date range, no facets.
+    list_filter = ["action", "document_type", ("created_at", DateRangeFilter)]
     list_select_related = ["actor"]
-    search_fields = ["document_number"]
-    date_hierarchy = "created_at"
+    search_fields = ["=document_number"]
+    search_help_text = gettext_lazy("An exact document number.")
+    show_facets = admin.ShowFacets.NEVER
 
 
 @admin.register(PeriodLock)

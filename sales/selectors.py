@@ -1,6 +1,7 @@
 """Reads of sales for reports: aggregates in the database, one query per figure set."""
 
 import datetime
+import uuid
 import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from inventory.choices import DocumentType
 from inventory.models import Shop, StockLedgerEntry
+from inventory.selectors import product_ids_matching_code
 
 from .models import Receipt, ReceiptKind, ReceiptLine, Shift, Till
 
@@ -212,3 +214,26 @@ def till_state_get(*, till: Till) -> dict:
         "gaps": list(till.gaps.order_by("first").values("first", "last")),
         "server_time": timezone.now(),
     }
+
+
+def receipts_search(queryset, term: str):
+    """Receipts of `queryset` a search term names exactly, each by one indexed condition.
+
+    A UUID is the till's receipt ID; `till/number` (T7-1/1041) a till's receipt number; a
+    product's SKU, barcode or scale barcode the receipts with a line of it; anything else a
+    fiscal sign or a loyalty card number. Never a substring scan over eight million rows.
+    """
+    term = (term or "").strip()
+    if not term:
+        return queryset
+    try:
+        return queryset.filter(client_uuid=uuid.UUID(term))
+    except ValueError:
+        pass
+    till_code, slash, number = term.rpartition("/")
+    if slash and till_code and number.isdigit():
+        return queryset.filter(till__code=till_code, sequence=int(number))
+    product_ids = product_ids_matching_code(term)
+    if product_ids:
+        return queryset.filter(pk__in=ReceiptLine.objects.filter(product_id__in=product_ids).values("receipt_id"))
+    return queryset.filter(Q(fiscal_sign=term) | Q(card_number=term))
