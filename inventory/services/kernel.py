@@ -305,27 +305,38 @@ def ledger_reverse(
     return result
 
 
-def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
-    """(balances checked, differences): balances that differ from SUM(entries), and sums with no balance row.
+CHECK_CHUNK = 5000
 
-    Grouped sums in one query; compared as Decimals quantized to each column's scale,
-    because SQLite sums decimals as floats.
+
+def ledger_differences_walk(ledger: Ledger | str, report: Callable[[dict], None]) -> int:
+    """Compare every balance of `ledger` with SUM(entries) in bounded memory; `report(row)` each difference.
+
+    Returns the balances checked. Two streams from the database, both in key order (shop
+    first: shop by shop), merged like sorted files: the balance rows, and the entries'
+    sums grouped by key. Neither is held whole in memory, so a chain's year (40 million
+    rows, 720,000 balances) costs a few chunks of rows, not gigabytes. A sum without a
+    balance row and a balance row without entries (non-zero) are differences too.
+    Amounts are compared as Decimals quantized to each column's scale, because SQLite sums
+    decimals as floats. Keys are ids (integers): Python and the database order them alike.
     """
     ledger = _resolve(ledger)
     keys, amounts, labels = ledger.key_fields, ledger.amount_fields, ledger.amount_labels
     meta = ledger.balance_model._meta
     scale = [Decimal(1).scaleb(-meta.get_field(a).decimal_places) for a in amounts]
     zero = tuple(Decimal(0).quantize(s) for s in scale)
+    width = len(keys)
 
     def exact(values) -> tuple:
         return tuple(Decimal(str(v or 0)).quantize(s) for v, s in zip(values, scale, strict=True))
 
-    sums = {
-        tuple(row[k] for k in keys): exact([row[f"sum_{a}"] for a in amounts])
-        for row in ledger.entry_model.objects.order_by().values(*keys).annotate(**{f"sum_{a}": Sum(a) for a in amounts})
-    }
-    differences = []
-    checked = 0
+    def ordered(rows):
+        previous = None
+        for row in rows:
+            key = tuple(row[:width])
+            if previous is not None and key <= previous:
+                raise RuntimeError(f"{ledger.name}: keys must be unique ids in the same order in SQL and Python")
+            previous = key
+            yield key, exact(row[width:])
 
     def difference(key, balance, entries) -> dict:
         row = {"ledger": ledger.name, **dict(zip(keys, key, strict=True))}
@@ -334,15 +345,44 @@ def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
             row[f"ledger_{label}"] = str(entries[i])
         return row
 
-    for row in ledger.balance_model.objects.values_list(*keys, *amounts).iterator(chunk_size=5000):
+    sums = ordered(
+        ledger.entry_model.objects.order_by(*keys)
+        .values(*keys)
+        .annotate(**{f"sum_{a}": Sum(a) for a in amounts})
+        .values_list(*keys, *(f"sum_{a}" for a in amounts))
+        .iterator(chunk_size=CHECK_CHUNK)
+    )
+    balances = ordered(
+        ledger.balance_model.objects.order_by(*keys).values_list(*keys, *amounts).iterator(chunk_size=CHECK_CHUNK)
+    )
+    checked = 0
+    end = object()
+    summed = next(sums, end)
+    for key, balance in balances:
         checked += 1
-        key, balance = tuple(row[: len(keys)]), tuple(row[len(keys) :])
-        entries = sums.pop(key, zero)
-        if entries != tuple(balance):
-            differences.append(difference(key, balance, entries))
-    for key, entries in sums.items():
-        differences.append(difference(key, None, entries))
-    return checked, differences
+        while summed is not end and summed[0] < key:  # entries of a key with no balance row
+            report(difference(summed[0], None, summed[1]))
+            summed = next(sums, end)
+        entries = zero
+        if summed is not end and summed[0] == key:
+            entries = summed[1]
+            summed = next(sums, end)
+        if entries != balance:
+            report(difference(key, balance, entries))
+    while summed is not end:
+        report(difference(summed[0], None, summed[1]))
+        summed = next(sums, end)
+    return checked
+
+
+def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
+    """(balances checked, differences): balances that differ from SUM(entries), and sums with no balance row.
+
+    Collects what `ledger_differences_walk` reports; `check_ledgers` walks without collecting.
+    """
+    found: list[dict] = []
+    checked = ledger_differences_walk(ledger, found.append)
+    return checked, found
 
 
 # --- postings and the one posting path of documents ----------------------------------------------
