@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .admin_filters import DateRangeFilter, ExactCodesSearchMixin
+from .admin_filters import BigListAdminMixin, DateRangeFilter, ExactCodesSearchMixin
 from .admin_mixins import (
     BaseAdmin,
     DocumentAction,
@@ -391,7 +391,9 @@ class OpeningBalanceLineAdmin(ShopScopedLineAdmin):
 
 
 @admin.register(StockLedgerEntry)
-class StockLedgerEntryAdmin(ExactCodesSearchMixin, ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
+class StockLedgerEntryAdmin(
+    BigListAdminMixin, ExactCodesSearchMixin, ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin
+):
     list_display = [
         "business_date",
         "shop",
@@ -410,7 +412,6 @@ class StockLedgerEntryAdmin(ExactCodesSearchMixin, ShopScopedAdminMixin, ReadOnl
     list_filter = ["kind", "shop", "cost_provisional", ("business_date", DateRangeFilter)]
     list_select_related = ["shop", "product", "posting"]
     search_fields = ["posting__document_number"]  # shows the box; the search is get_search_results
-    show_facets = admin.ShowFacets.NEVER
     raw_id_fields = ["product"]
 
     @admin.display(description=gettext_lazy("document"), ordering="posting__document_number")
@@ -459,14 +460,13 @@ class NegativeBalanceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyAdminMixin, BaseAdmin):
+class PostingAdmin(BigListAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = ["created_at", "document_number", "document_type", "action", "actor"]
     # One posting per receipt: millions a year. Exact number search, a date range, no facets.
     list_filter = ["action", "document_type", ("created_at", DateRangeFilter)]
     list_select_related = ["actor"]
     search_fields = ["=document_number"]
     search_help_text = gettext_lazy("An exact document number.")
-    show_facets = admin.ShowFacets.NEVER
 
 
 @admin.register(PeriodLock)

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inventory.admin_filters import DateRangeFilter
+from inventory.admin_filters import BigListAdminMixin, DateRangeFilter
 from inventory.admin_mixins import BaseAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
 
 from .models import (
@@ -212,7 +212,7 @@ class ShiftFilter(admin.SimpleListFilter):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
+class ReceiptAdmin(BigListAdminMixin, ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = [
         "till_time",
         "shop",
@@ -243,7 +243,6 @@ class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     search_help_text = gettext_lazy(
         "An exact receipt ID, till/number (T7-1/1041), fiscal sign, loyalty card, or a product's SKU or barcode."
     )
-    show_facets = admin.ShowFacets.NEVER
     raw_id_fields = ["original", "shift"]
     inlines = [ReceiptLineInline, ReceiptPaymentInline]
 

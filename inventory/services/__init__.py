@@ -1,6 +1,6 @@
 """Writes of the inventory domain. Each public service is one durable transaction."""
 
-from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_date
+from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_date, period_lock_subquery
 from .kernel import (
     balances_update,
     document_cancel,
@@ -17,6 +17,7 @@ from .ledger import (
     cost_share,
     entry_costs,
     return_costs,
+    stock_provisional_sources,
     stock_reverse,
     stock_write,
     stock_write_by_date,
@@ -48,6 +49,8 @@ __all__ = [
     "entry_costs",
     "return_costs",
     "stock_write_by_date",
+    "stock_provisional_sources",
+    "period_lock_subquery",
     "document_cancel",
     "document_post",
     "ledger_differences",

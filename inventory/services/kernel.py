@@ -72,31 +72,23 @@ def _prefix_filter(ledger: Ledger, prefix: tuple, chunk: list) -> dict:
 def balances_for_update(ledger: Ledger | str, keys) -> dict[tuple, object]:
     """Create missing balance rows, then lock all of them in key order; the rows by key.
 
-    The insert comes first and in key order (conflicts ignored: twenty first writes of a key
-    race safely). Locking the existing rows first and inserting the missing ones afterwards
-    would take locks out of order: the threaded deadlock test catches that.
+    The insert comes first and in key order, unconditionally (ON CONFLICT DO NOTHING: rows
+    that exist are left alone, and twenty first writes of a key race safely); asking first
+    which rows exist would cost a statement on every write. Locking the existing rows first
+    and inserting the missing ones afterwards would take locks out of order: the threaded
+    deadlock test catches that.
     """
     ledger = _resolve(ledger)
     keys = sorted(set(keys))
     if not keys:
         return {}
     model = ledger.balance_model
-    if _existing_count(ledger, keys) < len(keys):  # balance rows are never deleted
-        model.objects.bulk_create(
-            [model(**dict(zip(ledger.key_fields, key, strict=True))) for key in keys],
-            ignore_conflicts=True,
-            batch_size=LOCK_CHUNK,
-        )
-    return _lock(ledger, keys)
-
-
-def _existing_count(ledger: Ledger, keys) -> int:
-    model = ledger.balance_model
-    return sum(
-        model.objects.filter(**_prefix_filter(ledger, prefix, values[start : start + LOCK_CHUNK])).count()
-        for prefix, values in _by_prefix(ledger, keys).items()
-        for start in range(0, len(values), LOCK_CHUNK)
+    model.objects.bulk_create(
+        [model(**dict(zip(ledger.key_fields, key, strict=True))) for key in keys],
+        ignore_conflicts=True,
+        batch_size=LOCK_CHUNK,
     )
+    return _lock(ledger, keys)
 
 
 def _lock(ledger: Ledger, keys) -> dict[tuple, object]:
@@ -127,6 +119,7 @@ def ledger_write(
     business_date: datetime.date,
     source_type: str,
     source_id: int | None,
+    balances: dict | None = None,
     **options,
 ) -> WriteResult:
     """Write movements as entries of `ledger` and update its balances. Call inside a transaction.
@@ -136,13 +129,19 @@ def ledger_write(
     each entry and change its balance; inserts the entries in one bulk statement per chunk
     and updates the balances with one set-based UPDATE. `options` reach the rule and the
     invariants (stock: `enforce_negative`). A movement's own `source_id`/`posting_id`, when
-    set, win over the arguments: one call serves a batch of documents.
+    set, win over the arguments: one call serves a batch of documents. `balances`: rows the
+    caller locked already with `balances_for_update` in this transaction (a till batch locks
+    before it writes its receipts); they carry on from what earlier writes left in them.
     """
     ledger = _resolve(ledger)
     result = WriteResult()
     if not movements:
         return result
-    balances = balances_for_update(ledger, [tuple(m.key) for m in movements])
+    keys = [tuple(m.key) for m in movements]
+    if balances is None:
+        balances = balances_for_update(ledger, keys)
+    else:
+        balances = {key: balances[key] for key in sorted(set(keys))}
     for invariant in ledger.invariants:
         invariant.check(ledger, balances, movements, options)
     rule, entry = ledger.rule, ledger.Entry
@@ -176,14 +175,16 @@ def ledger_write_by_date(
     source_type: str,
     posting_id: int | None = None,
     source_id: int | None = None,
+    balances: dict | None = None,
     **options,
 ) -> WriteResult:
     """Write movements dated on several days (a till batch across midnight): every key locked once,
-    in key order, before the first write; then one `ledger_write` per day, oldest first."""
+    in key order, before the first write (or by the caller: `balances`); then one `ledger_write`
+    per day, oldest first, on the same locked rows."""
     ledger = _resolve(ledger)
     result = WriteResult()
-    if len(movements_by_date) > 1:
-        balances_for_update(ledger, [tuple(m.key) for moves in movements_by_date.values() for m in moves])
+    if balances is None:
+        balances = balances_for_update(ledger, [tuple(m.key) for moves in movements_by_date.values() for m in moves])
     for day in sorted(movements_by_date):
         written = ledger_write(
             ledger,
@@ -192,6 +193,7 @@ def ledger_write_by_date(
             business_date=day,
             source_type=source_type,
             source_id=source_id,
+            balances=balances,
             **options,
         )
         result.entries += written.entries

@@ -112,3 +112,21 @@ def test_ledger_list_filters_and_searches_have_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse(LEDGER), params)
     assert response.status_code == 200
+
+
+def test_big_lists_count_at_most_a_cap_of_rows(client, ledger, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.admin_filters import CappedCountPaginator
+
+    client.force_login(ledger["user"])
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(LEDGER))
+    page = response.content.decode()
+    assert "more than 3 stock ledger" in page and len(response.context["cl"].result_list) == 6
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 4" in sql for sql in counts), counts
+    monkeypatch.setattr(CappedCountPaginator, "cap", 10)
+    assert "6 stock ledger" in client.get(reverse(LEDGER)).content.decode()
