@@ -137,3 +137,32 @@ def test_receipts_page_one_reads_an_index_in_the_lists_order(superuser, receipts
     plan = queryset[:101].explain()
     assert f"Seq Scan on {Receipt._meta.db_table}" not in plan, plan
     assert "Index Scan Backward using receipt_" in plan, plan
+
+
+def test_the_sales_report_streams_its_rows_and_totals_them_in_the_database(receipts):
+    import datetime
+    import types
+    from decimal import Decimal
+
+    from sales.models import ReceiptLine
+    from sales.selectors import sales_by_product_rows, sales_by_product_totals
+
+    period = {
+        "shop_ids": [receipts["shop"].pk],
+        "date_from": datetime.date(2026, 11, 1),
+        "date_to": datetime.date(2026, 11, 30),
+    }
+    stream = sales_by_product_rows(**period)
+    assert isinstance(stream, types.GeneratorType)  # rows come from a cursor in chunks, not a list
+    rows = list(stream)
+    assert [(r["sku"], r["quantity"], r["revenue"]) for r in rows] == [
+        ("BREAD-1", Decimal("1.000"), Decimal("100.00")),
+        ("MILK", Decimal("6.000"), Decimal("2700.00")),
+    ]
+    assert sum((r["revenue"] for r in rows), Decimal(0)) == sum(
+        (line.amount for line in ReceiptLine.objects.all()), Decimal(0)
+    )
+    totals = sales_by_product_totals(**period)
+    assert totals["rows"] == 2
+    for key in ("revenue", "cost", "margin"):
+        assert totals[key] == sum((r[key] for r in rows), Decimal(0))
