@@ -293,6 +293,16 @@ def stock_write_by_date(
     )
 
 
+def stock_balances_for_update(pairs) -> dict:
+    """The public front door for a writer that must lock before it writes its own rows (a till batch).
+
+    The (shop, product) balance rows, created if missing and locked in key order, in the
+    caller's transaction; hand them to `stock_provisional_sources` and then to
+    `stock_write_by_date(balances=...)`, which writes on them without locking again.
+    """
+    return kernel.balances_for_update(STOCK, pairs)
+
+
 def stock_provisional_sources(balances: dict, movements_by_date: dict[datetime.date, list]) -> set[int]:
     """The sources whose goods would leave from negative stock, decided before anything is written. Pure.
 

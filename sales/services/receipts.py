@@ -35,10 +35,10 @@ from inventory.money import round_money
 from inventory.selectors import prices_in_force, products_by_codes, shop_local_date
 from inventory.services import (
     Movement,
-    balances_for_update,
     period_lock_subquery,
     postings_create_bulk,
     return_costs,
+    stock_balances_for_update,
     stock_provisional_sources,
     stock_write_by_date,
 )
@@ -406,7 +406,7 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
     now = timezone.now()
     # Stock balances are locked before the receipts are written, so the negative-stock flag is
     # decided now and inserted with the receipt (a posted receipt is never updated after).
-    balances = balances_for_update([(shop.pk, product_id) for i in items for product_id, *_rest in i.lines])
+    balances = stock_balances_for_update([(shop.pk, product_id) for i in items for product_id, *_rest in i.lines])
     negative = stock_provisional_sources(balances, _movements_by_date(shop, items))
     receipts = [
         Receipt(
