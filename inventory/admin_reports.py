@@ -65,7 +65,7 @@ def stock_balances(params: dict) -> ReportData:
 
     def rows():
         for shop in shops:
-            for r in shop_balances_at(shop_id=shop.pk, day=day, group_path=path).iterator(chunk_size=5000):
+            for r in shop_balances_at(shop_id=shop.pk, day=day, group_path=path):
                 qty, cost = Decimal(r["qty"]).quantize(Q3), Decimal(r["cost"]).quantize(Decimal("0.01"))
                 totals["c"] += cost
                 row = [

@@ -7,8 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -184,37 +183,64 @@ def _group_filter(queryset, group_path: str | None, prefix: str = "product__"):
     return queryset.filter(**{f"{prefix}group__path__startswith": group_path}) if group_path else queryset
 
 
+BALANCES_CHUNK = 2000
+
+
 def shop_balances_at(
     *, shop_id: int, day: datetime.date | None = None, group_path: str | None = None, nonzero: bool = True
 ):
-    """Every product's quantity and cost value in a shop at the end of `day` (None: now), in one query.
+    """Every product's quantity and cost value in a shop at the end of `day` (None: now): one set-based query.
 
-    Computed as the balance row minus the movements dated after `day`: recent dates read
-    few ledger rows, whatever the length of the history.
+    The balance rows minus the movements dated after `day`, summed once per product in one
+    grouped subquery joined to the balances (not a correlated subquery per row): recent
+    dates read few ledger rows, whatever the length of the history. Rows are dicts
+    (product_id, product__sku, product__name, product__group__name, product__unit, qty,
+    cost) with exact Decimals on every database, ordered by group and name, streamed from
+    the database in chunks (a chain's every shop fits in bounded memory).
     """
-    from .models import StockBalance, StockLedgerEntry
+    from .models import Product, ProductGroup, StockBalance, StockLedgerEntry
 
-    queryset = StockBalance.objects.filter(shop_id=shop_id)
-    queryset = _group_filter(queryset, group_path)
+    balance, entry, product, group = (m._meta.db_table for m in (StockBalance, StockLedgerEntry, Product, ProductGroup))
+    later, params = "", []
     if day is not None:
-        later = StockLedgerEntry.objects.filter(
-            shop_id=shop_id, product_id=OuterRef("product_id"), business_date__gt=day
-        )
-        later_q = Subquery(later.order_by().values("product_id").annotate(s=Sum("quantity")).values("s"))
-        later_c = Subquery(later.order_by().values("product_id").annotate(s=Sum("cost_amount")).values("s"))
-        queryset = queryset.annotate(
-            qty=F("quantity")
-            - Coalesce(later_q, Value(Decimal("0")), output_field=DecimalField(max_digits=16, decimal_places=3)),
-            cost=F("cost_amount")
-            - Coalesce(later_c, Value(Decimal("0")), output_field=DecimalField(max_digits=18, decimal_places=2)),
-        )
-    else:
-        queryset = queryset.annotate(qty=F("quantity"), cost=F("cost_amount"))
-    if nonzero:
-        queryset = queryset.exclude(qty=0, cost=0)
-    return queryset.order_by("product__group__path", "product__name").values(
-        "product_id", "product__sku", "product__name", "product__group__name", "product__unit", "qty", "cost"
-    )
+        later = f"""
+        LEFT JOIN (
+            SELECT e.product_id, SUM(e.quantity) AS q, SUM(e.cost_amount) AS c
+            FROM {entry} e WHERE e.shop_id = %s AND e.business_date > %s GROUP BY e.product_id
+        ) l ON l.product_id = b.product_id"""
+        params += [shop_id, day]
+    sql = f"""
+        SELECT b.product_id, p.sku, p.name, g.name, p.unit, b.quantity, b.cost_amount,
+               {"l.q, l.c" if day is not None else "NULL, NULL"}
+        FROM {balance} b
+        JOIN {product} p ON p.id = b.product_id
+        JOIN {group} g ON g.id = p.group_id{later}
+        WHERE b.shop_id = %s {"AND g.path LIKE %s" if group_path else ""}
+        ORDER BY g.path, p.name, p.id
+    """
+    params += [shop_id] + ([f"{group_path}%"] if group_path else [])
+
+    def exact(value, rounding):
+        # SQLite hands back sums (and sometimes columns) as floats: through str, then rounded.
+        return rounding(value if isinstance(value, Decimal) else Decimal(str(value or 0)))
+
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(BALANCES_CHUNK):
+            for product_id, sku, name, group_name, unit, quantity, cost, later_q, later_c in rows:
+                qty = exact(quantity, round_quantity) - exact(later_q, round_quantity)
+                value = exact(cost, round_money) - exact(later_c, round_money)
+                if nonzero and not qty and not value:
+                    continue
+                yield {
+                    "product_id": product_id,
+                    "product__sku": sku,
+                    "product__name": name,
+                    "product__group__name": group_name,
+                    "product__unit": unit,
+                    "qty": qty,
+                    "cost": value,
+                }
 
 
 def stock_movements(*, shop_id: int, date_from: datetime.date, date_to: datetime.date, group_path: str | None = None):

@@ -16,7 +16,14 @@ from reports.registry import ReportData, document_register, register
 from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
 from .models import Shift
-from .selectors import receipts_by_day, return_lines, sales_by_hour, sales_by_product, shift_differences
+from .selectors import (
+    receipts_by_day,
+    return_lines,
+    sales_by_hour,
+    sales_by_product_rows,
+    sales_by_product_totals,
+    shift_differences,
+)
 from .services import Z_REPORT_FIGURES
 
 PERCENT_FORMAT = "0.00"
@@ -41,8 +48,11 @@ def sales_by_product_report(params: dict) -> ReportData:
     shops, scope = _scope(params)
     date_from, date_to = _period(params)
     group, path = _group(params)
-    rows = sales_by_product(shop_ids=[s.pk for s in shops], date_from=date_from, date_to=date_to, group_path=path)
-    totals = {k: sum((r[k] for r in rows), Decimal(0)) for k in ("revenue", "cost", "margin")}
+    # Rows are streamed from the database into the file (a chain's year: bounded memory);
+    # the totals and the row count come from one aggregate query of their own.
+    period = {"shop_ids": [s.pk for s in shops], "date_from": date_from, "date_to": date_to, "group_path": path}
+    rows = sales_by_product_rows(**period)
+    totals = sales_by_product_totals(**period)
     columns = [
         Column(_("Shop"), width=10),
         Column(_("Group"), width=26),
@@ -77,7 +87,7 @@ def sales_by_product_report(params: dict) -> ReportData:
         rows=data,
         subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"] + ([group.full_name()] if group else []),
         totals=[_("Total"), "", "", "", "", None, totals["revenue"], totals["cost"], totals["margin"], percent],
-        total_rows=len(rows),
+        total_rows=totals["rows"],
         landscape=True,
         shop_ids=[s.pk for s in shops],
     )

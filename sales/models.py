@@ -164,8 +164,11 @@ class Receipt(models.Model):
 
     DB_GUARD = PostedRows()
 
-    till = models.ForeignKey(Till, verbose_name=_("till"), on_delete=models.PROTECT, related_name="receipts")
-    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on till and shop: the constraints and list indexes below lead with them.
+    till = models.ForeignKey(
+        Till, verbose_name=_("till"), on_delete=models.PROTECT, related_name="receipts", db_index=False
+    )
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+", db_index=False)
     shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="receipts")
     kind = models.CharField(_("kind"), max_length=8, choices=ReceiptKind.choices, default=ReceiptKind.SALE)
     original = models.ForeignKey(
@@ -207,7 +210,18 @@ class Receipt(models.Model):
             models.UniqueConstraint(fields=["till", "client_uuid"], name="receipt_unique_uuid_per_till"),
             models.UniqueConstraint(fields=["till", "sequence"], name="receipt_unique_sequence_per_till"),
         ]
-        indexes = [models.Index(fields=["shop", "business_date"], name="receipt_shop_date_idx")]
+        # The admin list is ordered by (-till_time, -id): an index in that order for the whole
+        # list and for one shop or till; exact searches by the till's receipt ID, the fiscal
+        # sign and the loyalty card.
+        indexes = [
+            models.Index(fields=["shop", "business_date"], name="receipt_shop_date_idx"),
+            models.Index(fields=["till_time", "id"], name="receipt_list_idx"),
+            models.Index(fields=["shop", "till_time", "id"], name="receipt_shop_list_idx"),
+            models.Index(fields=["till", "till_time", "id"], name="receipt_till_list_idx"),
+            models.Index(fields=["client_uuid"], name="receipt_uuid_idx"),
+            models.Index(fields=["card_number"], condition=~Q(card_number=""), name="receipt_card_idx"),
+            models.Index(fields=["fiscal_sign"], condition=~Q(fiscal_sign=""), name="receipt_fiscal_sign_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.till.code}/{self.sequence}"

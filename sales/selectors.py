@@ -1,16 +1,19 @@
 """Reads of sales for reports: aggregates in the database, one query per figure set."""
 
 import datetime
+import uuid
 import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, Sum, When
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from inventory.choices import DocumentType
 from inventory.models import Shop, StockLedgerEntry
+from inventory.selectors import product_ids_matching_code
 
 from .models import Receipt, ReceiptKind, ReceiptLine, Shift, Till
 
@@ -29,62 +32,107 @@ def _signed(field: str, kind_path: str):
     )
 
 
+SALES_CHUNK = 2000
+Q3, Q2 = Decimal("0.001"), Decimal("0.01")
+
+
+def _exact(value, places: Decimal) -> Decimal:
+    # SQLite sums decimals as floats: through str, then to the column's places.
+    return (value if isinstance(value, Decimal) else Decimal(str(value or 0))).quantize(places)
+
+
+def _sales_by_product_sql(shop_ids, date_from, date_to, group_path, *, totals: bool) -> tuple[str, list]:
+    """Receipt lines summed per (shop, product) LEFT JOINed to the receipts' ledger cost per (shop, product): one query."""
+    from inventory.models import Product, ProductGroup
+
+    line, receipt, entry = ReceiptLine._meta.db_table, Receipt._meta.db_table, StockLedgerEntry._meta.db_table
+    product, group, shop = Product._meta.db_table, ProductGroup._meta.db_table, Shop._meta.db_table
+    shops = ", ".join(["%s"] * len(shop_ids))
+    group_sql = "AND g.path LIKE %s" if group_path else ""
+    sold = f"""
+        SELECT r.shop_id, rl.product_id,
+               SUM(CASE WHEN r.kind = %s THEN -rl.quantity ELSE rl.quantity END) AS quantity,
+               SUM(CASE WHEN r.kind = %s THEN -rl.amount ELSE rl.amount END) AS revenue
+        FROM {line} rl JOIN {receipt} r ON r.id = rl.receipt_id
+        WHERE r.shop_id IN ({shops}) AND r.business_date BETWEEN %s AND %s
+        GROUP BY r.shop_id, rl.product_id"""
+    cost = f"""
+        SELECT e.shop_id, e.product_id, -SUM(e.cost_amount) AS cost
+        FROM {entry} e
+        WHERE e.source_type = %s AND e.shop_id IN ({shops}) AND e.business_date BETWEEN %s AND %s
+        GROUP BY e.shop_id, e.product_id"""
+    params = [ReceiptKind.RETURN, ReceiptKind.RETURN, *shop_ids, date_from, date_to]
+    params += [RECEIPT_SOURCE, *shop_ids, date_from, date_to]
+    params += [f"{group_path}%"] if group_path else []
+    joins = f"""
+        FROM ({sold}) l
+        JOIN {product} p ON p.id = l.product_id
+        JOIN {group} g ON g.id = p.group_id
+        JOIN {shop} s ON s.id = l.shop_id
+        LEFT JOIN ({cost}) c ON c.shop_id = l.shop_id AND c.product_id = l.product_id
+        WHERE 1 = 1 {group_sql}"""
+    if totals:
+        return f"SELECT COUNT(*), SUM(l.revenue), SUM(COALESCE(c.cost, 0)) {joins}", params
+    return (
+        f"SELECT s.code, g.name, g.path, p.sku, p.name, p.unit, l.quantity, l.revenue, COALESCE(c.cost, 0) {joins} "
+        "ORDER BY s.code, g.path, p.sku, p.id",
+        params,
+    )
+
+
+def sales_by_product_rows(
+    *, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date, group_path: str | None = None
+):
+    """Net quantity, revenue, cost and margin per shop and product over a period (returns netted out), streamed.
+
+    Revenue comes from receipt lines, cost from the stock ledger rows the receipts wrote,
+    including later re-costing adjustments: both summed and joined in one query, in the
+    database; rows come in chunks from a server-side cursor, ordered by shop, group and
+    SKU, so a chain's year (hundreds of thousands of rows) never sits in memory whole.
+    """
+    if not shop_ids:
+        return
+    sql, params = _sales_by_product_sql(shop_ids, date_from, date_to, group_path, totals=False)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(SALES_CHUNK):
+            for code, group_name, group_path_, sku, name, unit, quantity, revenue, cost in chunk:
+                revenue, cost = _exact(revenue, Q2), _exact(cost, Q2)
+                margin = revenue - cost
+                yield {
+                    "shop": code,
+                    "group": group_name,
+                    "group_path": group_path_,
+                    "sku": sku,
+                    "name": name,
+                    "unit": unit,
+                    "quantity": _exact(quantity, Q3),
+                    "revenue": revenue,
+                    "cost": cost,
+                    "margin": margin,
+                    "margin_percent": (margin * 100 / revenue).quantize(Q2) if revenue else None,
+                }
+
+
+def sales_by_product_totals(
+    *, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date, group_path: str | None = None
+) -> dict:
+    """The rows `sales_by_product_rows` gives, counted, and their revenue, cost and margin: one aggregate query."""
+    if not shop_ids:
+        return {"rows": 0, "revenue": ZERO.quantize(Q2), "cost": ZERO.quantize(Q2), "margin": ZERO.quantize(Q2)}
+    sql, params = _sales_by_product_sql(shop_ids, date_from, date_to, group_path, totals=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, revenue, cost = cursor.fetchone()
+    revenue, cost = _exact(revenue, Q2), _exact(cost, Q2)
+    return {"rows": count, "revenue": revenue, "cost": cost, "margin": revenue - cost}
+
+
 def sales_by_product(
     *, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date, group_path: str | None = None
 ) -> list[dict]:
-    """Net quantity, revenue, cost and margin per shop and product over a period (returns netted out).
-
-    Revenue comes from receipt lines, cost from the stock ledger rows the receipts wrote,
-    including later re-costing adjustments: two aggregate queries, merged by (shop, product).
-    """
-    lines = ReceiptLine.objects.filter(
-        receipt__shop_id__in=shop_ids, receipt__business_date__range=(date_from, date_to)
-    )
-    ledger = StockLedgerEntry.objects.filter(
-        source_type=RECEIPT_SOURCE, shop_id__in=shop_ids, business_date__range=(date_from, date_to)
-    )
-    if group_path:
-        lines = lines.filter(product__group__path__startswith=group_path)
-        ledger = ledger.filter(product__group__path__startswith=group_path)
-    rows = (
-        lines.values(
-            "receipt__shop_id",
-            "product_id",
-            "product__sku",
-            "product__name",
-            "product__unit",
-            "product__group__name",
-            "product__group__path",
-        )
-        .annotate(quantity=_signed("quantity", "receipt__kind"), revenue=_signed("amount", "receipt__kind"))
-        .order_by()
-    )
-    costs = {
-        (r["shop_id"], r["product_id"]): -(r["cost"] or ZERO)
-        for r in ledger.values("shop_id", "product_id").annotate(cost=Sum("cost_amount")).order_by()
-    }
-    codes = dict(Shop.objects.filter(pk__in=shop_ids).values_list("pk", "code"))
-    result = []
-    for r in rows:
-        cost = costs.get((r["receipt__shop_id"], r["product_id"]), ZERO)
-        margin = r["revenue"] - cost
-        result.append(
-            {
-                "shop": codes[r["receipt__shop_id"]],
-                "group": r["product__group__name"],
-                "group_path": r["product__group__path"],
-                "sku": r["product__sku"],
-                "name": r["product__name"],
-                "unit": r["product__unit"],
-                "quantity": r["quantity"],
-                "revenue": r["revenue"],
-                "cost": cost,
-                "margin": margin,
-                "margin_percent": (margin * 100 / r["revenue"]).quantize(Decimal("0.01")) if r["revenue"] else None,
-            }
-        )
-    result.sort(key=lambda x: (x["shop"], x["group_path"], x["sku"]))
-    return result
+    """`sales_by_product_rows` as a list (small periods and tests; reports stream the rows)."""
+    return list(sales_by_product_rows(shop_ids=shop_ids, date_from=date_from, date_to=date_to, group_path=group_path))
 
 
 def receipts_by_day(*, shop_ids: list[int], date_from: datetime.date, date_to: datetime.date) -> list[dict]:
@@ -212,3 +260,26 @@ def till_state_get(*, till: Till) -> dict:
         "gaps": list(till.gaps.order_by("first").values("first", "last")),
         "server_time": timezone.now(),
     }
+
+
+def receipts_search(queryset, term: str):
+    """Receipts of `queryset` a search term names exactly, each by one indexed condition.
+
+    A UUID is the till's receipt ID; `till/number` (T7-1/1041) a till's receipt number; a
+    product's SKU, barcode or scale barcode the receipts with a line of it; anything else a
+    fiscal sign or a loyalty card number. Never a substring scan over eight million rows.
+    """
+    term = (term or "").strip()
+    if not term:
+        return queryset
+    try:
+        return queryset.filter(client_uuid=uuid.UUID(term))
+    except ValueError:
+        pass
+    till_code, slash, number = term.rpartition("/")
+    if slash and till_code and number.isdigit():
+        return queryset.filter(till__code=till_code, sequence=int(number))
+    product_ids = product_ids_matching_code(term)
+    if product_ids:
+        return queryset.filter(pk__in=ReceiptLine.objects.filter(product_id__in=product_ids).values("receipt_id"))
+    return queryset.filter(Q(fiscal_sign=term) | Q(card_number=term))

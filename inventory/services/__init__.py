@@ -1,6 +1,6 @@
 """Writes of the inventory domain. Each public service is one durable transaction."""
 
-from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_date
+from .common import ensure_draft, ensure_period_open, ensure_posted, period_lock_date, period_lock_subquery
 from .kernel import (
     balances_update,
     document_cancel,
@@ -18,6 +18,8 @@ from .ledger import (
     cost_share,
     entry_costs,
     return_costs,
+    stock_balances_for_update,
+    stock_provisional_sources,
     stock_reverse,
     stock_write,
     stock_write_by_date,
@@ -49,6 +51,9 @@ __all__ = [
     "entry_costs",
     "return_costs",
     "stock_write_by_date",
+    "stock_provisional_sources",
+    "stock_balances_for_update",
+    "period_lock_subquery",
     "document_cancel",
     "document_post",
     "ledger_differences",

@@ -82,31 +82,23 @@ def _prefix_filter(ledger: Ledger, prefix: tuple, chunk: list) -> dict:
 def balances_for_update(ledger: Ledger | str, keys) -> dict[tuple, object]:
     """Create missing balance rows, then lock all of them in key order; the rows by key.
 
-    The insert comes first and in key order (conflicts ignored: twenty first writes of a key
-    race safely). Locking the existing rows first and inserting the missing ones afterwards
-    would take locks out of order: the threaded deadlock test catches that.
+    The insert comes first and in key order, unconditionally (ON CONFLICT DO NOTHING: rows
+    that exist are left alone, and twenty first writes of a key race safely); asking first
+    which rows exist would cost a statement on every write. Locking the existing rows first
+    and inserting the missing ones afterwards would take locks out of order: the threaded
+    deadlock test catches that.
     """
     ledger = _resolve(ledger)
     keys = sorted(set(keys))
     if not keys:
         return {}
     model = ledger.balance_model
-    if _existing_count(ledger, keys) < len(keys):  # balance rows are never deleted
-        model.objects.bulk_create(
-            [model(**dict(zip(ledger.key_fields, key, strict=True))) for key in keys],
-            ignore_conflicts=True,
-            batch_size=LOCK_CHUNK,
-        )
-    return _lock(ledger, keys)
-
-
-def _existing_count(ledger: Ledger, keys) -> int:
-    model = ledger.balance_model
-    return sum(
-        model.objects.filter(**_prefix_filter(ledger, prefix, values[start : start + LOCK_CHUNK])).count()
-        for prefix, values in _by_prefix(ledger, keys).items()
-        for start in range(0, len(values), LOCK_CHUNK)
+    model.objects.bulk_create(
+        [model(**dict(zip(ledger.key_fields, key, strict=True))) for key in keys],
+        ignore_conflicts=True,
+        batch_size=LOCK_CHUNK,
     )
+    return _lock(ledger, keys)
 
 
 def _lock(ledger: Ledger, keys) -> dict[tuple, object]:
@@ -137,6 +129,7 @@ def ledger_write(
     business_date: datetime.date,
     source_type: str,
     source_id: int | None,
+    balances: dict | None = None,
     **options,
 ) -> WriteResult:
     """Write movements as entries of `ledger` and update its balances. Call inside a transaction.
@@ -146,13 +139,19 @@ def ledger_write(
     each entry and change its balance; inserts the entries in one bulk statement per chunk
     and updates the balances with one set-based UPDATE. `options` reach the rule and the
     invariants (stock: `enforce_negative`). A movement's own `source_id`/`posting_id`, when
-    set, win over the arguments: one call serves a batch of documents.
+    set, win over the arguments: one call serves a batch of documents. `balances`: rows the
+    caller locked already with `balances_for_update` in this transaction (a till batch locks
+    before it writes its receipts); they carry on from what earlier writes left in them.
     """
     ledger = _resolve(ledger)
     result = WriteResult()
     if not movements:
         return result
-    balances = balances_for_update(ledger, [tuple(m.key) for m in movements])
+    keys = [tuple(m.key) for m in movements]
+    if balances is None:
+        balances = balances_for_update(ledger, keys)
+    else:
+        balances = {key: balances[key] for key in sorted(set(keys))}
     for invariant in ledger.invariants:
         invariant.check(ledger, balances, movements, options)
     rule, entry = ledger.rule, ledger.Entry
@@ -186,14 +185,16 @@ def ledger_write_by_date(
     source_type: str,
     posting_id: int | None = None,
     source_id: int | None = None,
+    balances: dict | None = None,
     **options,
 ) -> WriteResult:
     """Write movements dated on several days (a till batch across midnight): every key locked once,
-    in key order, before the first write; then one `ledger_write` per day, oldest first."""
+    in key order, before the first write (or by the caller: `balances`); then one `ledger_write`
+    per day, oldest first, on the same locked rows."""
     ledger = _resolve(ledger)
     result = WriteResult()
-    if len(movements_by_date) > 1:
-        balances_for_update(ledger, [tuple(m.key) for moves in movements_by_date.values() for m in moves])
+    if balances is None:
+        balances = balances_for_update(ledger, [tuple(m.key) for moves in movements_by_date.values() for m in moves])
     for day in sorted(movements_by_date):
         written = ledger_write(
             ledger,
@@ -202,6 +203,7 @@ def ledger_write_by_date(
             business_date=day,
             source_type=source_type,
             source_id=source_id,
+            balances=balances,
             **options,
         )
         result.entries += written.entries
@@ -375,27 +377,38 @@ def ledger_adjust(
     return result
 
 
-def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
-    """(balances checked, differences): balances that differ from SUM(entries), and sums with no balance row.
+CHECK_CHUNK = 5000
 
-    Grouped sums in one query; compared as Decimals quantized to each column's scale,
-    because SQLite sums decimals as floats.
+
+def ledger_differences_walk(ledger: Ledger | str, report: Callable[[dict], None]) -> int:
+    """Compare every balance of `ledger` with SUM(entries) in bounded memory; `report(row)` each difference.
+
+    Returns the balances checked. Two streams from the database, both in key order (shop
+    first: shop by shop), merged like sorted files: the balance rows, and the entries'
+    sums grouped by key. Neither is held whole in memory, so a chain's year (40 million
+    rows, 720,000 balances) costs a few chunks of rows, not gigabytes. A sum without a
+    balance row and a balance row without entries (non-zero) are differences too.
+    Amounts are compared as Decimals quantized to each column's scale, because SQLite sums
+    decimals as floats. Keys are ids (integers): Python and the database order them alike.
     """
     ledger = _resolve(ledger)
     keys, amounts, labels = ledger.key_fields, ledger.amount_fields, ledger.amount_labels
     meta = ledger.balance_model._meta
     scale = [Decimal(1).scaleb(-meta.get_field(a).decimal_places) for a in amounts]
     zero = tuple(Decimal(0).quantize(s) for s in scale)
+    width = len(keys)
 
     def exact(values) -> tuple:
         return tuple(Decimal(str(v or 0)).quantize(s) for v, s in zip(values, scale, strict=True))
 
-    sums = {
-        tuple(row[k] for k in keys): exact([row[f"sum_{a}"] for a in amounts])
-        for row in ledger.entry_model.objects.order_by().values(*keys).annotate(**{f"sum_{a}": Sum(a) for a in amounts})
-    }
-    differences = []
-    checked = 0
+    def ordered(rows):
+        previous = None
+        for row in rows:
+            key = tuple(row[:width])
+            if previous is not None and key <= previous:
+                raise RuntimeError(f"{ledger.name}: keys must be unique ids in the same order in SQL and Python")
+            previous = key
+            yield key, exact(row[width:])
 
     def difference(key, balance, entries) -> dict:
         row = {"ledger": ledger.name, **dict(zip(keys, key, strict=True))}
@@ -404,15 +417,44 @@ def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
             row[f"ledger_{label}"] = str(entries[i])
         return row
 
-    for row in ledger.balance_model.objects.values_list(*keys, *amounts).iterator(chunk_size=5000):
+    sums = ordered(
+        ledger.entry_model.objects.order_by(*keys)
+        .values(*keys)
+        .annotate(**{f"sum_{a}": Sum(a) for a in amounts})
+        .values_list(*keys, *(f"sum_{a}" for a in amounts))
+        .iterator(chunk_size=CHECK_CHUNK)
+    )
+    balances = ordered(
+        ledger.balance_model.objects.order_by(*keys).values_list(*keys, *amounts).iterator(chunk_size=CHECK_CHUNK)
+    )
+    checked = 0
+    end = object()
+    summed = next(sums, end)
+    for key, balance in balances:
         checked += 1
-        key, balance = tuple(row[: len(keys)]), tuple(row[len(keys) :])
-        entries = sums.pop(key, zero)
-        if entries != tuple(balance):
-            differences.append(difference(key, balance, entries))
-    for key, entries in sums.items():
-        differences.append(difference(key, None, entries))
-    return checked, differences
+        while summed is not end and summed[0] < key:  # entries of a key with no balance row
+            report(difference(summed[0], None, summed[1]))
+            summed = next(sums, end)
+        entries = zero
+        if summed is not end and summed[0] == key:
+            entries = summed[1]
+            summed = next(sums, end)
+        if entries != balance:
+            report(difference(key, balance, entries))
+    while summed is not end:
+        report(difference(summed[0], None, summed[1]))
+        summed = next(sums, end)
+    return checked
+
+
+def ledger_differences(ledger: Ledger | str) -> tuple[int, list[dict]]:
+    """(balances checked, differences): balances that differ from SUM(entries), and sums with no balance row.
+
+    Collects what `ledger_differences_walk` reports; `check_ledgers` walks without collecting.
+    """
+    found: list[dict] = []
+    checked = ledger_differences_walk(ledger, found.append)
+    return checked, found
 
 
 # --- postings and the one posting path of documents ----------------------------------------------

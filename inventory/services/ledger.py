@@ -282,13 +282,50 @@ def stock_reverse(
 
 
 def stock_write_by_date(
-    *, movements_by_date: dict[datetime.date, list[Movement]], source_type: str, enforce_negative: bool = True
+    *,
+    movements_by_date: dict[datetime.date, list[Movement]],
+    source_type: str,
+    enforce_negative: bool = True,
+    balances: dict | None = None,
 ) -> WriteResult:
     """Stock movements of several days and documents at once (a till batch: each movement names its source
-    and posting); every pair locked once in key order first."""
+    and posting); every pair locked once in key order first, or already by the caller (`balances`,
+    from `balances_for_update`)."""
     return kernel.ledger_write_by_date(
-        STOCK, movements_by_date=movements_by_date, source_type=source_type, enforce_negative=enforce_negative
+        STOCK,
+        movements_by_date=movements_by_date,
+        source_type=source_type,
+        enforce_negative=enforce_negative,
+        balances=balances,
     )
+
+
+def stock_balances_for_update(pairs) -> dict:
+    """The public front door for a writer that must lock before it writes its own rows (a till batch).
+
+    The (shop, product) balance rows, created if missing and locked in key order, in the
+    caller's transaction; hand them to `stock_provisional_sources` and then to
+    `stock_write_by_date(balances=...)`, which writes on them without locking again.
+    """
+    return kernel.balances_for_update(STOCK, pairs)
+
+
+def stock_provisional_sources(balances: dict, movements_by_date: dict[datetime.date, list]) -> set[int]:
+    """The sources whose goods would leave from negative stock, decided before anything is written. Pure.
+
+    The quantities alone decide it (`cost_apply`: goods beyond what is there leave
+    provisional), walked in the order `stock_write_by_date` writes: day by day, then as
+    listed. `balances` are the locked rows; they are not changed.
+    """
+    left = {key: balance.quantity for key, balance in balances.items()}
+    found = set()
+    for day in sorted(movements_by_date):
+        for m in movements_by_date[day]:
+            key = tuple(m.key)
+            if m.quantity < 0 and m.cost_amount is None and left[key] < -m.quantity:
+                found.add(m.source_id)
+            left[key] += m.quantity
+    return found
 
 
 def entry_costs(*, source_type: str, kind: str, line_ids) -> dict[int, Decimal]:

@@ -36,9 +36,11 @@ from inventory.selectors import prices_in_force, products_by_codes, shop_local_d
 from inventory.services import (
     Movement,
     open_day,
-    period_lock_date,
+    period_lock_subquery,
     postings_create_bulk,
     return_costs,
+    stock_balances_for_update,
+    stock_provisional_sources,
     stock_write_by_date,
 )
 
@@ -140,7 +142,13 @@ def _ingest_settled(till: Till, item: _Item) -> list[Outcome]:
 
 @transaction.atomic(durable=True)
 def _ingest(till: Till, items: list[_Item]) -> list[Outcome]:
-    shift = Shift.objects.select_for_update().filter(till=till, closed_at__isnull=True).first()
+    # The till's last number comes with the shift lock: every upload of the till takes it first.
+    shift = (
+        Shift.objects.select_for_update(of=("self",))
+        .filter(till=till, closed_at__isnull=True)
+        .annotate(till_last_sequence=F("till__last_sequence"), period_lock=period_lock_subquery("till__shop_id"))
+        .first()
+    )
     if shift is None:
         message = _("The till has no open shift: open one before uploading receipts.")
         return [Outcome(i.index, str(i.data.uuid), Status.REJECTED, errors={"shift": [message]}) for i in items]
@@ -152,7 +160,7 @@ def _ingest(till: Till, items: list[_Item]) -> list[Outcome]:
     later_indexes = {i.index for i in later}
     first = [i for i in fresh if i.index not in later_indexes]
     for part in (first, later):
-        good = _check(till, part, outcomes) if part else []
+        good = _check(till, part, outcomes, lock=shift.period_lock) if part else []
         if good:
             _write(till, shift, good, outcomes)
     _twins_resolve(outcomes)
@@ -205,8 +213,11 @@ def _conflict_errors() -> dict:
     return {"uuid": [_("A different receipt was already uploaded with this ID; the first one stands.")]}
 
 
-def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Item]:
-    """Resolve products, check amounts and returns; the receipts that pass, the rest rejected."""
+def _check(till: Till, items: list[_Item], outcomes: list[Outcome], *, lock: datetime.date | None) -> list[_Item]:
+    """Resolve products, check amounts and returns; the receipts that pass, the rest rejected.
+
+    `lock`: the period lock date of the till's shop, read with the shift lock.
+    """
     shop = till.shop
     codes = {line.barcode for i in items for line in i.data.lines if not line.product_id and line.barcode}
     matches = products_by_codes(codes) if codes else {}
@@ -217,7 +228,6 @@ def _check(till: Till, items: list[_Item], outcomes: list[Outcome]) -> list[_Ite
     now = timezone.now()
     ahead_limit = now + datetime.timedelta(seconds=settings.RECEIPT_CLOCK_TOLERANCE_SECONDS)
     late_limit = now - datetime.timedelta(days=settings.RECEIPT_LATE_AFTER_DAYS)
-    lock = period_lock_date(shop_ids=[shop.pk])
     good = []
     for item in items:
         errors: dict[str, list[str]] = {}
@@ -394,6 +404,10 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
     shop = till.shop
     ours = _our_prices(shop, items)
     now = timezone.now()
+    # Stock balances are locked before the receipts are written, so the negative-stock flag is
+    # decided now and inserted with the receipt (a posted receipt is never updated after).
+    balances = stock_balances_for_update([(shop.pk, product_id) for i in items for product_id, *_rest in i.lines])
+    negative = stock_provisional_sources(balances, _movements_by_date(shop, items))
     receipts = [
         Receipt(
             till=till,
@@ -412,7 +426,7 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
             fiscal_sign=i.data.fiscal_sign,
             fiscal_number=i.data.fiscal_number,
             payload_hash=i.digest,
-            negative_stock=False,
+            negative_stock=i.index in negative,
             period_closed=i.period_closed,
             arrived_late=i.arrived_late,
             price_differs=any(
@@ -461,10 +475,14 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
         action=PostingAction.POST,
     )
     posting_of = {r.pk: p for r, p in zip(receipts, posting_ids, strict=True)}
-    provisional = _post_stock(shop, receipts, posting_of, lines)
-    if provisional:
+    provisional = _post_stock(shop, receipts, posting_of, lines, balances)
+    wrong = [r for r in receipts if r.negative_stock != (r.pk in provisional)]
+    if wrong:  # never expected (the same rule decided both); the ledger's word wins
         with posting_marker():
-            Receipt.objects.filter(pk__any=provisional).update(negative_stock=True)
+            for flag in (True, False):
+                pks = [r.pk for r in wrong if (r.pk in provisional) is flag]
+                if pks:
+                    Receipt.objects.filter(pk__any=pks).update(negative_stock=flag)
     for receipt in receipts:
         receipt.negative_stock = receipt.pk in provisional
 
@@ -476,9 +494,30 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
         returns_amount=F("returns_amount") + sum((r.total_amount for r in returns), ZERO),
         discount_amount=F("discount_amount") + sum((r.discount_amount for r in sales), ZERO),
     )
-    _gaps_update(till, [r.sequence for r in receipts])
+    shift.till_last_sequence = _gaps_update(till, [r.sequence for r in receipts], last=shift.till_last_sequence)
     for item, receipt in zip(items, receipts, strict=True):
         outcomes.append(Outcome(item.index, str(item.data.uuid), Status.CREATED, receipt=receipt))
+
+
+def _movements_by_date(shop, items: list[_Item]) -> dict[datetime.date, list[Movement]]:
+    """The stock movements of the checked receipts before they have ids, in `_post_stock`'s order:
+    each names its receipt by the item's index (enough to decide the negative-stock flag)."""
+    by_date: dict[datetime.date, list[Movement]] = defaultdict(list)
+    for item in items:
+        is_return = item.data.kind == ReceiptKind.RETURN
+        for product_id, quantity, _line, _original in item.lines:
+            by_date[item.business_date].append(
+                Movement(
+                    shop.pk,
+                    product_id,
+                    quantity if is_return else -quantity,
+                    StockMovementKind.SALE_RETURN if is_return else StockMovementKind.SALE,
+                    0,
+                    cost_amount=ZERO if is_return else None,
+                    source_id=item.index,
+                )
+            )
+    return by_date
 
 
 def _our_prices(shop, items) -> dict[tuple[datetime.date, int], Decimal]:
@@ -492,7 +531,7 @@ def _our_prices(shop, items) -> dict[tuple[datetime.date, int], Decimal]:
     }
 
 
-def _post_stock(shop, receipts, posting_of: dict[int, int], lines: list[_LineRow]) -> set[int]:
+def _post_stock(shop, receipts, posting_of: dict[int, int], lines: list[_LineRow], balances: dict) -> set[int]:
     """Stock out for sales, back in for returns; the ids of receipts sold from negative stock.
 
     A sale is a fact: goods leave even from negative stock, at the last known cost, flagged.
@@ -519,7 +558,9 @@ def _post_stock(shop, receipts, posting_of: dict[int, int], lines: list[_LineRow
                 return_of_id=back.return_of_id if back else None,
             )
         )
-    written = stock_write_by_date(movements_by_date=by_date, source_type=RECEIPT_SOURCE, enforce_negative=False)
+    written = stock_write_by_date(
+        movements_by_date=by_date, source_type=RECEIPT_SOURCE, enforce_negative=False, balances=balances
+    )
     return {e.source_id for e in written.entries if e.cost_provisional}
 
 
@@ -551,12 +592,12 @@ def _return_costs(lines: list[_LineRow]) -> dict:
     )
 
 
-def _gaps_update(till: Till, sequences: list[int]) -> None:
-    """Record receipt numbers skipped before these and clear the ones these fill. Runs under the shift lock.
+def _gaps_update(till: Till, sequences: list[int], *, last: int) -> int:
+    """Record receipt numbers skipped before these and clear the ones these fill; the till's new last number.
 
+    Runs under the shift lock, which is where `last` (the till's last number) was read.
     A till new to us starts at the first number it sends.
     """
-    last = Till.objects.filter(pk=till.pk).values_list("last_sequence", flat=True).get()
     numbers = sorted(sequences)
     new_gaps = []
     previous = last if last else numbers[0] - 1
@@ -581,6 +622,7 @@ def _gaps_update(till: Till, sequences: list[int]) -> None:
     Till.objects.filter(pk=till.pk).update(
         last_upload_at=timezone.now(), last_sequence=Greatest(F("last_sequence"), numbers[-1])
     )
+    return max(last, numbers[-1])
 
 
 def _twins_resolve(outcomes: list[Outcome]) -> None:

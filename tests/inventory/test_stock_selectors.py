@@ -102,3 +102,39 @@ def test_movement_statement_of_a_quiet_month_shows_stock_without_movements(histo
         D("10"),
     )
     assert "BREAD" not in january
+
+
+def test_balances_at_every_date_equal_the_ledger_sums_up_to_that_date(history, django_assert_num_queries):
+    from collections import defaultdict
+
+    from inventory.models import StockLedgerEntry
+
+    shop = history["shop"]
+    entries = list(
+        StockLedgerEntry.objects.filter(shop=shop).values_list(
+            "product__sku", "business_date", "quantity", "cost_amount"
+        )
+    )
+    for when in [
+        day(2026, 1, 4),
+        day(2026, 1, 5),
+        day(2026, 2, 5),
+        day(2026, 2, 6),
+        day(2026, 2, 19),
+        day(2026, 2, 20),
+    ]:
+        expected = defaultdict(lambda: [D("0.000"), D("0.00")])
+        for sku, business_date, quantity, cost in entries:
+            if business_date <= when:
+                expected[sku][0] += quantity
+                expected[sku][1] += cost
+        with django_assert_num_queries(1):
+            rows = list(shop_balances_at(shop_id=shop.pk, day=when, nonzero=False))
+        got = {r["product__sku"]: [r["qty"], r["cost"]] for r in rows}
+        assert got == {sku: expected[sku] for sku in got}, when
+        assert set(got) == {"MILK", "BREAD"}  # the balance rows of the shop; IDLE never moved here
+        for r in rows:  # exact Decimals at their scale on SQLite too
+            assert isinstance(r["qty"], Decimal) and r["qty"].as_tuple().exponent == -3
+            assert isinstance(r["cost"], Decimal) and r["cost"].as_tuple().exponent == -2
+        nonzero = {r["product__sku"] for r in shop_balances_at(shop_id=shop.pk, day=when)}
+        assert nonzero == {sku for sku, (q, c) in got.items() if q or c}
