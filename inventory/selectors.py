@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from .barcodes import is_scale_prefix, scale_barcode_parse
 from .exceptions import ProductNotFound
 from .models import Barcode, Price, Product, Shop
-from .money import round_money, round_quantity
+from .money import money_output, quantity_output, round_money, round_quantity
 
 
 def shop_local_date(*, shop: Shop, at: datetime.datetime | datetime.date) -> datetime.date:
@@ -48,7 +48,9 @@ def price_in_force_subquery(*, zone_id: int, day: datetime.date, product_ref: st
     return Subquery(
         Price.objects.filter(product_id=OuterRef(product_ref), zone_id=zone_id, effective_date__lte=day, is_active=True)
         .order_by("-effective_date", "-id")
-        .values("price_amount")[:1]
+        .values("price_amount")[:1],
+        # SQLite returns a float (`362.520000000000`) for a subquery without its type.
+        output_field=money_output(),
     )
 
 
@@ -203,10 +205,8 @@ def shop_balances_at(
         later_q = Subquery(later.order_by().values("product_id").annotate(s=Sum("quantity")).values("s"))
         later_c = Subquery(later.order_by().values("product_id").annotate(s=Sum("cost_amount")).values("s"))
         queryset = queryset.annotate(
-            qty=F("quantity")
-            - Coalesce(later_q, Value(Decimal("0")), output_field=DecimalField(max_digits=16, decimal_places=3)),
-            cost=F("cost_amount")
-            - Coalesce(later_c, Value(Decimal("0")), output_field=DecimalField(max_digits=18, decimal_places=2)),
+            qty=F("quantity") - Coalesce(later_q, Value(Decimal("0")), output_field=quantity_output()),
+            cost=F("cost_amount") - Coalesce(later_c, Value(Decimal("0")), output_field=money_output()),
         )
     else:
         queryset = queryset.annotate(qty=F("quantity"), cost=F("cost_amount"))

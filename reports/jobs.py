@@ -15,11 +15,12 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from . import registry
 from .models import ReportFile, ReportStatus
 from .pdf import PdfTable, render_table_pdf
-from .xlsx import write_table
+from .xlsx import TotalRow, column_sums, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def report_job_run(*, job_id: int) -> ReportFile:
 
 
 def _render(fmt: str, data, progress, output) -> int:
+    company = registry.company()
     if fmt == "xlsx":
 
         def counted(rows):
@@ -145,17 +147,53 @@ def _render(fmt: str, data, progress, output) -> int:
             columns=data.columns,
             rows=counted(data.rows),
             sheet_title=data.title[:31],
-            title_lines=() if data.plain else [data.title, *data.subtitle_lines],
+            title_lines=() if data.plain else [*company.heading_lines(), data.title, *data.subtitle_lines],
+            totals=data.totals,
+            total_label=_("Total"),
+            continued_note=_("Too many rows for one sheet: the list goes on in the next sheets."),
+            expected_rows=data.total_rows,
         )
     rows = list(data.rows)
+    totals = data.totals
+    if data.group_by is not None:
+        rows = with_group_totals(rows, data.columns, data.group_by, label=_("Total %(group)s"))
+    if totals is None:
+        sums = column_sums(data.columns)
+        for row in rows:
+            if not isinstance(row, TotalRow):
+                sums.add(row)
+        totals = sums.row(_("Total"))
     table = PdfTable(
         title=data.title,
         columns=data.columns,
         rows=rows,
         subtitle_lines=data.subtitle_lines,
         signatures=data.signatures,
-        totals=data.totals,
+        totals=totals,
         landscape=data.landscape,
+        heading_lines=company.heading_lines(),
     )
     output.write(render_table_pdf(table, progress=progress))
-    return len(rows)
+    return len([r for r in rows if not isinstance(r, TotalRow)])
+
+
+def with_group_totals(rows, columns, group_by: int, *, label: str) -> list:
+    """`rows` (sorted by column `group_by`) with a subtotal row after each group of the `total` columns."""
+    out: list = []
+    current, sums = object(), None
+
+    def close():
+        if sums is not None:
+            row = sums.row(label % {"group": current})
+            if row is not None:
+                out.append(TotalRow(row))
+
+    for row in rows:
+        key = row[group_by]
+        if key != current:
+            close()
+            current, sums = key, column_sums(columns)
+        sums.add(row)
+        out.append(row)
+    close()
+    return out

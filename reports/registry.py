@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.conf import settings
+
 from .xlsx import Column
 
 
@@ -29,6 +31,8 @@ class ReportData:
     shop_ids: list[int] = field(default_factory=list)
     message: str = ""  # shown on the job's page (an import's outcome)
     plain: bool = False  # Excel without title lines: the header is row 1 (list exports, import results)
+    group_by: int | None = None  # rows come sorted by this column: PDFs print a subtotal after each group
+    filename: str = ""  # the downloaded file's name without extension (default: the title)
 
 
 @dataclass
@@ -148,3 +152,38 @@ def scope_register(scope: ShopScope) -> None:
 
 def scope() -> ShopScope:
     return _scope[0]
+
+
+@dataclass(frozen=True)
+class Company:
+    """The company that issues the reports: its name and tax number head every printout."""
+
+    name: str
+    tax_number: str = ""
+    address: str = ""
+
+    def heading_lines(self) -> list[str]:
+        from django.utils.translation import gettext as _
+
+        lines = [self.name]
+        if self.tax_number:
+            lines.append(_("Tax number: %(number)s") % {"number": self.tax_number})
+        if self.address:
+            lines.append(self.address)
+        return lines
+
+
+def _settings_company() -> Company:
+    return Company(name=settings.COMPANY_NAME)
+
+
+_company: list[Callable[[], Company]] = [_settings_company]
+
+
+def company_register(provider: Callable[[], Company]) -> None:
+    """The app that keeps the company's details says where they are (else settings.COMPANY_NAME)."""
+    _company[0] = provider
+
+
+def company() -> Company:
+    return _company[0]()
