@@ -236,20 +236,20 @@ def write_table(
         lines = list(title_lines)
         if number == 1 and note:
             lines.append(note)
+        header_row = len(lines) + 1
+        # A write-only sheet writes its view and page properties with its first row: set them first.
+        sheet.freeze_panes = f"A{header_row + 1}"
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
         for line in lines:
             sheet.append([xlsx_cell(sheet, excel_value(line), font=bold)])
-        header_row = len(lines) + 1
         sheet.append(
             [xlsx_cell(sheet, excel_value(str(c.label)), font=bold, fill=header_fill, alignment=wrap) for c in columns]
         )
-        sheet.freeze_panes = f"A{header_row + 1}"
         sheet.print_title_rows = f"{header_row}:{header_row}"
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.paperSize = "9"  # A4
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.print_options.gridLines = False
         sheets.append({"sheet": sheet, "header_row": header_row, "count": 0})
         return sheets[-1]
 
