@@ -7,7 +7,7 @@ scope the engine asks before it hands out a file (`inventory.scoping`).
 import datetime
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
 from . import scoping
 from .models import GoodsReceipt, ProductGroup, Shop, Stocktake, Transfer
-from .selectors import shop_balances_at, stock_movements
+from .selectors import shop_balances_at, shop_local_date, stock_movements
 
 Q3 = Decimal("0.001")
 
@@ -56,7 +56,7 @@ def stock_balances(params: dict) -> ReportData:
         Column(_("Group"), width=30),
         Column(_("Unit"), width=10),
         Column(_("Quantity"), QUANTITY_FORMAT, width=20),
-        Column(_("Cost value"), MONEY_FORMAT, width=24),
+        Column(_("Cost value"), MONEY_FORMAT, width=24, total=True),
         Column(_("Average cost"), MONEY_FORMAT, width=20),
     ]
     if len(shops) > 1:
@@ -79,14 +79,27 @@ def stock_balances(params: dict) -> ReportData:
                 ]
                 yield [shop.code, *row] if len(shops) > 1 else row
 
+    scope = str(shops[0]) if len(shops) == 1 else _("All shops")
+    # "Now" is a date too: today in the shop (the shops' common today for several).
+    shown_day = day or (shop_local_date(shop=shops[0], at=timezone.now()) if len(shops) == 1 else timezone.localdate())
     subtitle = [
-        ", ".join(str(s) for s in shops) if len(shops) == 1 else _("All shops"),
-        _("at %(date)s") % {"date": _d(day)} if day else _("now"),
+        scope,
+        _("at the end of %(date)s") % {"date": _d(shown_day)}
+        if day
+        else _("at %(moment)s")
+        % {
+            "moment": formats.date_format(
+                timezone.localtime(timezone.now(), shops[0].time_zone if len(shops) == 1 else None),
+                "SHORT_DATETIME_FORMAT",
+            )
+        },
     ]
     if group:
         subtitle.append(group.full_name())
     return ReportData(
-        title=_("Stock balances"),
+        title=f"{_('Stock balances')}, {scope}, {_d(shown_day)}",
+        signatures=[_("Shop manager"), _("Accountant")],
+        group_by=0 if len(shops) > 1 else None,
         columns=columns,
         rows=rows(),
         subtitle_lines=subtitle,
@@ -126,8 +139,8 @@ def stock_movements_report(params: dict) -> ReportData:
         Column(_("Product")),
         Column(_("Unit"), width=9),
         *[Column(label, QUANTITY_FORMAT, width=17) for label, _k in labels],
-        Column(_("Opening value"), MONEY_FORMAT, width=20),
-        Column(_("Closing value"), MONEY_FORMAT, width=20),
+        Column(_("Opening value"), MONEY_FORMAT, width=20, total=True),
+        Column(_("Closing value"), MONEY_FORMAT, width=20, total=True),
     ]
     queryset = stock_movements(shop_id=shop.pk, date_from=date_from, date_to=date_to, group_path=path)
 
@@ -144,7 +157,8 @@ def stock_movements_report(params: dict) -> ReportData:
 
     subtitle = [str(shop), f"{_d(date_from)} – {_d(date_to)}"] + ([group.full_name()] if group else [])
     return ReportData(
-        title=_("Stock movement statement"),
+        title=f"{_('Stock movement statement')}, {shop}, {_d(date_from)} – {_d(date_to)}",
+        signatures=[_("Shop manager"), _("Accountant")],
         columns=columns,
         rows=rows(),
         subtitle_lines=subtitle,

@@ -7,13 +7,15 @@ import hashlib
 import json
 import logging
 import tempfile
+import threading
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -28,26 +30,40 @@ logger = logging.getLogger(__name__)
 DEDUPLICATE_WITHIN = timedelta(hours=2)
 
 
-def request_key(*, report: str, fmt: str, params: dict, user_id: int | None) -> str:
-    """What makes two requests identical: user, report, format and parameters."""
-    raw = json.dumps([report, fmt, params, user_id], sort_keys=True, default=str, separators=(",", ":"))
+def request_key(*, report: str, fmt: str, params: dict, user_id: int | None, language: str = "") -> str:
+    """What makes two requests identical: user, report, format, parameters and language."""
+    raw = json.dumps([report, fmt, params, user_id, language], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def report_job_start(
-    *, report: str, fmt: str, params: dict, user, shop_ids=None, title: str | None = None, source=None
+    *,
+    report: str,
+    fmt: str,
+    params: dict,
+    user,
+    shop_ids=None,
+    title: str | None = None,
+    source=None,
+    language: str | None = None,
 ) -> ReportFile:
     """Queue a report; the task starts after the transaction commits (at once when Celery is eager).
 
     A second identical request (same user, report, format, parameters) while the first is
     queued or running returns the first job. `shop_ids` are the shops the file will cover,
     when known before it runs (the runner sets them from the report's data anyway).
-    `source` is an uploaded file (imports): such jobs are never merged.
+    `source` is an uploaded file (imports): such jobs are never merged. The file's titles and
+    headings are in `language` (default: the active one, the requester's).
     """
     definition = registry.get(report)
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
     if fmt not in definition.formats:
         raise ValueError(f"{report} has no {fmt} format")
-    key = "" if source is not None else request_key(report=report, fmt=fmt, params=params, user_id=user.pk)
+    key = (
+        ""
+        if source is not None
+        else request_key(report=report, fmt=fmt, params=params, user_id=user.pk, language=language)
+    )
     with transaction.atomic():
         if key:
             # One requester at a time: two identical clicks cannot both create a job.
@@ -71,6 +87,7 @@ def report_job_start(
             created_by=user,
             request_key=key,
             shop_ids=sorted(set(shop_ids or [])),
+            language=language,
         )
         if source is not None:
             job.source.save(getattr(source, "name", None) or "upload.xlsx", source, save=False)
@@ -80,7 +97,20 @@ def report_job_start(
 
 
 def _enqueue(job_id: int) -> None:
+    if settings.REPORT_JOBS_IN_THREAD and settings.CELERY_TASK_ALWAYS_EAGER:
+        job = ReportFile.objects.only("report").get(pk=job_id)
+        if job.report not in registry.DOCUMENTS:  # a document's printout is small: the user waits for it
+            threading.Thread(target=_run_in_thread, args=(job_id,), name=f"report-{job_id}", daemon=True).start()
+            return
     report_generate.delay(job_id)
+
+
+def _run_in_thread(job_id: int) -> None:
+    """The demo without a broker: the request returns at once and the job runs beside it, with progress."""
+    try:
+        report_job_run(job_id=job_id)
+    finally:
+        connection.close()  # the thread's own connection
 
 
 @shared_task(name="reports.report_generate")
@@ -104,25 +134,8 @@ def report_job_run(*, job_id: int) -> ReportFile:
         job.status = ReportStatus.RUNNING
         job.save(update_fields=["status"])
     try:
-        definition = registry.get(job.report)
-        data = definition.build(job.params, job=job) if definition.takes_job else definition.build(job.params)
-        total = data.total_rows or 0
-
-        def progress(done: int) -> None:
-            job_progress(job.pk, done=done, total=total)
-
-        # Rendered to a temporary file, not to memory: a 100,000-row export stays small in RAM.
-        with tempfile.TemporaryFile() as output:
-            rows = _render(job.format, data, progress, output)
-            output.seek(0)
-            job.title = str(data.title)[:255]
-            job.shop_ids = sorted(set(data.shop_ids))
-            job.rows = rows
-            name = f"{slugify(data.title) or job.report}-{timezone.localdate():%Y%m%d}-{job.pk}.{job.format}"
-            job.file.save(name, File(output), save=False)
-        job.status, job.progress, job.finished_at = ReportStatus.DONE, 100, timezone.now()
-        job.error = data.message or ""
-        job.save()
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            _run(job)
     except Exception as exc:  # a failed report is shown to its owner, not lost in a log
         logger.exception("report %s failed", job.pk)
         ReportFile.objects.filter(pk=job.pk).update(
@@ -130,6 +143,30 @@ def report_job_run(*, job_id: int) -> ReportFile:
         )
         job.refresh_from_db()
     return job
+
+
+def _run(job: ReportFile) -> None:
+    """Build the report's data, render its file and keep it (in the job's language)."""
+    definition = registry.get(job.report)
+    data = definition.build(job.params, job=job) if definition.takes_job else definition.build(job.params)
+    total = data.total_rows or 0
+
+    def progress(done: int) -> None:
+        job_progress(job.pk, done=done, total=total)
+
+    # Rendered to a temporary file, not to memory: a 100,000-row export stays small in RAM.
+    with tempfile.TemporaryFile() as output:
+        rows = _render(job.format, data, progress, output)
+        output.seek(0)
+        job.title = str(data.title)[:255]
+        job.filename = str(data.filename or data.title)[:255]
+        job.shop_ids = sorted(set(data.shop_ids))
+        job.rows = rows
+        name = f"{slugify(data.title) or job.report}-{timezone.localdate():%Y%m%d}-{job.pk}.{job.format}"
+        job.file.save(name, File(output), save=False)
+    job.status, job.progress, job.finished_at = ReportStatus.DONE, 100, timezone.now()
+    job.error = data.message or ""
+    job.save()
 
 
 def _render(fmt: str, data, progress, output) -> int:

@@ -185,6 +185,9 @@ BROKER_CONFIGURED = bool(REDIS_URL or env("CELERY_BROKER_URL", default=""))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not BROKER_CONFIGURED)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, reports from the report centre run in a thread beside the request (the demo):
+# the page returns at once and shows the job's progress. Off in tests (see config/settings/test.py).
+REPORT_JOBS_IN_THREAD = env.bool("REPORT_JOBS_IN_THREAD", default=True)
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TIMEZONE = TIME_ZONE
