@@ -44,7 +44,7 @@ def _group(params):
     return group, (group.path if group else None)
 
 
-@register("stock_balances", gettext_lazy("Stock balances"), in_centre=True)
+@register("stock_balances", gettext_lazy("Stock balances"), in_centre=True, fields=("shop", "group", "day"))
 def stock_balances(params: dict) -> ReportData:
     """Balances at a date of one shop, or of every shop (with a shop column)."""
     day = _date(params.get("day"))
@@ -116,7 +116,12 @@ def _count_balances(shops, path):
 
 
 @register(
-    "stock_movements", gettext_lazy("Stock movement statement"), in_centre=True, needs_period=True, needs_shop=True
+    "stock_movements",
+    gettext_lazy("Stock movement statement"),
+    in_centre=True,
+    needs_period=True,
+    needs_shop=True,
+    fields=("shop", "group", "date_from", "date_to"),
 )
 def stock_movements_report(params: dict) -> ReportData:
     shop = Shop.objects.get(pk=params["shop_id"])
@@ -327,6 +332,17 @@ class InventoryShopScope:
     @staticmethod
     def product_groups():
         return ProductGroup.objects.order_by("path")
+
+    @staticmethod
+    def product_group_choices() -> list[tuple[int, str]]:
+        names: dict[str, str] = {}
+        choices = []
+        for pk, path, name in ProductGroup.objects.order_by("path").values_list("pk", "path", "name"):
+            names[path] = name
+            step = ProductGroup.steplen
+            parts = [names.get(path[:end], "") for end in range(step, len(path) + 1, step)]
+            choices.append((pk, " / ".join(p for p in parts if p)))
+        return choices
 
 
 scope_register(InventoryShopScope())

@@ -45,6 +45,7 @@ class ReportDefinition:
     needs_period: bool = False  # the New report form asks for "from" and "to"
     needs_shop: bool = False  # one shop, not "all shops"
     takes_job: bool = False  # build(params, job=job): exports and imports need the user and the upload
+    fields: tuple[str, ...] = ()  # the New report form's fields it uses (shop, group, day, date_from, date_to)
 
 
 REPORTS: dict[str, ReportDefinition] = {}
@@ -59,7 +60,11 @@ def register(
     needs_period=False,
     needs_shop=False,
     takes_job=False,
+    fields: tuple[str, ...] | None = None,
 ):
+    if fields is None:
+        fields = ("shop", "date_from", "date_to") if needs_period else ("shop",)
+
     def decorator(build):
         REPORTS[name] = ReportDefinition(
             name=name,
@@ -70,6 +75,7 @@ def register(
             needs_period=needs_period,
             needs_shop=needs_shop,
             takes_job=takes_job,
+            fields=tuple(fields),
         )
         return build
 
@@ -125,6 +131,10 @@ class ShopScope(Protocol):
         """A queryset of product groups (the report centre's group choices)."""
         ...
 
+    def product_group_choices(self) -> list[tuple[int, str]]:
+        """(id, "Groceries / Dairy / Milk") for every group, in tree order (one query)."""
+        ...
+
 
 class _NoShopScope:
     """Until an app registers its scope: superusers only, so nothing leaks by misconfiguration."""
@@ -141,6 +151,7 @@ class _NoShopScope:
         raise LookupError("No shop scope registered with the report engine.")
 
     product_groups = shops_for_user
+    product_group_choices = shops_for_user
 
 
 _scope: list[ShopScope] = [_NoShopScope()]

@@ -44,7 +44,13 @@ def _shop_time(moment, shop) -> str:
     return formats.date_format(timezone.localtime(moment, shop.time_zone), "SHORT_DATETIME_FORMAT")
 
 
-@register("sales_by_product", gettext_lazy("Sales and margin by product"), in_centre=True, needs_period=True)
+@register(
+    "sales_by_product",
+    gettext_lazy("Sales and margin by product"),
+    in_centre=True,
+    needs_period=True,
+    fields=("shop", "group", "date_from", "date_to"),
+)
 def sales_by_product_report(params: dict) -> ReportData:
     shops, scope = _scope(params)
     date_from, date_to = _period(params)
