@@ -308,8 +308,10 @@ def _merge_and_stamp(parts: list[bytes], table: PdfTable) -> bytes:
     stamp_html = render_to_string(
         "reports/stamp.html",
         {
-            "top_left": css_string(f"{settings.COMPANY_NAME} · {table.title}"),
-            "top_right": css_string(" · ".join(table.subtitle_lines)),
+            "top_left": css_string(
+                f"{table.heading_lines[0] if table.heading_lines else settings.COMPANY_NAME} · {table.title}"
+            ),
+            "top_right": css_string(table.subtitle_lines[0] if table.subtitle_lines else ""),
             "bottom_left": css_string(generated),
             "page_label": css_string(_("Page") + " "),
             "of_label": css_string(" " + _("of") + " "),

@@ -187,6 +187,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not BROK
 CELERY_TASK_EAGER_PROPAGATES = True
 # Without a broker, reports from the report centre run in a thread beside the request (the demo):
 # the page returns at once and shows the job's progress. Off in tests (see config/settings/test.py).
+# The stocktake count sheet lists items with stock, or moved in the shop within these days (0: all lines).
+STOCKTAKE_SHEET_RECENT_DAYS = env.int("STOCKTAKE_SHEET_RECENT_DAYS", default=30)
 REPORT_JOBS_IN_THREAD = env.bool("REPORT_JOBS_IN_THREAD", default=True)
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
