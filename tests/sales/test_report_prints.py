@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from reports.models import ReportFile
 from sales.models import Shift
+from tests.sales.conftest import sales_receipt_body as receipt_body
 from tests.sales.test_sales_reports import files, trading  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,19 @@ def test_report_centre_titles_name_the_shop_and_the_period(
     last = [c.value for c in sheet[sheet.max_row]]
     assert last[0] == "Total" and last[-1] == 450 and sheet.freeze_panes and sheet.auto_filter.ref
     assert Decimal(str(last[-1])) == Decimal("450")
+
+
+def test_the_till_api_writes_every_time_in_the_shops_zone(till_world):
+    shop = till_world["shop"]
+    shop.time_zone = "Europe/Moscow"
+    shop.save()
+    client = till_world["client"]
+    client.post("/api/v1/till/receipts/", receipt_body(), format="json")  # 10:15+05:00
+    state = client.get("/api/v1/till/state/").json()
+    catalogue = client.get("/api/v1/till/catalogue/").json()
+    assert state["server_time"].startswith("2026-11-25T12:") and state["server_time"].endswith("+03:00")
+    assert catalogue["server_time"].startswith("2026-11-25T12:") and catalogue["server_time"].endswith("+03:00")
+    shift = Shift.objects.get()
+    closed = client.post(f"/api/v1/till/shifts/{shift.pk}/close/", {"counted_cash": "5900.00"}, format="json").json()
+    assert closed["z_report"]["first_time"] == "2026-11-25T08:15:00+03:00"
+    assert closed["opened_at"].endswith("+03:00")
