@@ -11,6 +11,7 @@ lines follow the last row. Imports no domain app.
 
 import datetime
 import io
+import math
 import os
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +41,7 @@ MM_PER_CHAR = 1.85  # DejaVu Sans 8pt: digits are 0.636 em; generous, so a figur
 CELL_PADDING_MM = 2.2
 TEXT_MIN_CHARS, TEXT_MAX_CHARS = 8, 45  # text columns wrap within these
 MIN_FONT_PT, FONT_PT = 6.0, 8.0
+HEADER_CHAR_FACTOR = 1.3  # a bold letter is wider than a digit
 
 
 @dataclass
@@ -112,7 +114,7 @@ def table_layout(columns: Sequence[Column], texts: list[list[str]], *, landscape
         longest = max(
             (max((len(x) for x in t[index].splitlines()), default=0) for t in texts if index < len(t)), default=0
         )
-        header = _longest_word(column.label)
+        header = math.ceil(_longest_word(column.label) * HEADER_CHAR_FACTOR)  # headers are bold letters
         if _is_numeric(column):
             chars = max(longest, header, 3)
             need.append(chars)
