@@ -7,6 +7,7 @@ Each app registers, from its `AppConfig.ready()`:
   asked before a file is handed out and to offer shops and groups in the report centre's form.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -33,6 +34,15 @@ class ReportData:
     plain: bool = False  # Excel without title lines: the header is row 1 (list exports, import results)
     group_by: int | None = None  # rows come sorted by this column: PDFs print a subtotal after each group
     filename: str = ""  # the downloaded file's name without extension (default: the title)
+
+    def __post_init__(self):
+        labels = [str(c.label) for c in self.columns]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:  # two columns under one heading cannot be told apart on paper
+            message = f"Columns share a heading: {', '.join(repeated)}"
+            if getattr(settings, "TESTING", False) or settings.DEBUG:
+                raise ValueError(message)
+            logging.getLogger(__name__).error(message)  # a translation collision: print anyway, say so
 
 
 @dataclass

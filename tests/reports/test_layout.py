@@ -141,3 +141,10 @@ def test_excel_splits_into_sheets_past_the_row_limit_with_a_note_on_the_first():
     last = book.worksheets[-1]
     assert [c.value for c in last[last.max_row]][0] == "Total"
     assert all(ws.freeze_panes and ws.auto_filter.ref for ws in book.worksheets)
+
+
+def test_two_columns_never_share_a_heading():
+    from reports.registry import ReportData
+
+    with pytest.raises(ValueError, match="Returns"):
+        ReportData(title="x", columns=[Column("Returns"), Column("Returns", MONEY_FORMAT)], rows=[])
