@@ -103,3 +103,14 @@ def test_the_api_keeps_plain_decimal_strings_with_two_places(till_world):
     )
     receipt = till_world["client"].post("/api/v1/till/receipts/", body, format="json").json()["receipt"]
     assert receipt["total_amount"] == "8952.30"
+
+
+def test_the_shift_page_shows_its_z_report_as_money(till_world, client, superuser):
+    from sales.models import Shift
+
+    shift = Shift.objects.get()
+    till_world["client"].post(f"/api/v1/till/shifts/{shift.pk}/close/", {"counted_cash": "4900.00"}, format="json")
+    client.force_login(superuser)
+    page = client.get(reverse("admin:sales_shift_change", args=[shift.pk]), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f"<td>5{NBSP}000,00</td>" in page  # the opening float (and cash expected)
+    assert "<td>-100,00</td>" in page  # the difference, counted vs expected
