@@ -39,6 +39,7 @@ from .imports import (
 )
 from .models import (
     Barcode,
+    Company,
     Price,
     PriceChange,
     PriceChangeLine,
@@ -542,6 +543,16 @@ class SupplierForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.order_weekdays = sum(1 << (day - 1) for day in self.cleaned_data.get("order_days") or [])
         return super().save(commit)
+
+
+@admin.register(Company)
+class CompanyAdmin(BaseAdmin):
+    """The company's details for printouts: one row."""
+
+    list_display = ["name", "tax_number", "address"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Company.objects.exists()
 
 
 @admin.register(Supplier)

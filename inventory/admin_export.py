@@ -19,12 +19,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import strip_tags
-from django.utils.text import slugify
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from reports.files import content_disposition, download_name
 from reports.jobs import report_job_start
 from reports.registry import ReportData, register
 from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
@@ -105,10 +106,14 @@ class ExcelExportMixin:
             columns=self.get_export_columns(request, fields),
             rows=self.export_rows(request, queryset, fields),
             sheet_title=str(self.opts.verbose_name_plural),
+            total_label=_("Total"),
         )
-        filename = f"{slugify(str(self.opts.verbose_name_plural), allow_unicode=False) or self.opts.model_name}-{timezone.localdate():%Y-%m-%d}.xlsx"
+        filename = download_name(
+            f"{capfirst(str(self.opts.verbose_name_plural))} {formats.date_format(timezone.localdate(), 'SHORT_DATE_FORMAT')}",
+            "xlsx",
+        )
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = content_disposition(filename)
         return response
 
     def _export_in_background(self, request, count: int):

@@ -40,9 +40,11 @@ class InventoryConfig(AppConfig):
         recost_scheduler_set(stock_recost_pending.delay)
 
         from . import admin_export, admin_report_imports, admin_reports, bulk  # noqa: F401  (`__any`; reports, with the engine)
+        from .admin_display import number_display_install
         from .admin_mixins import refuse_control_characters_everywhere
 
         refuse_control_characters_everywhere(admin.site)
+        number_display_install()
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="inventory.sync_roles")
         # post_migrate comes after the whole run's migrations: every app's guarded tables exist by then.
         # The guards of every declaration (DB_GUARD, guard_register, registered ledgers): inventory/db_guards.py.

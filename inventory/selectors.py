@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from .barcodes import is_scale_prefix, scale_barcode_parse
 from .exceptions import ProductNotFound
 from .models import Barcode, Price, Product, Shop
-from .money import round_money, round_quantity
+from .money import money_output, round_money, round_quantity
 
 
 def shop_local_date(*, shop: Shop, at: datetime.datetime | datetime.date) -> datetime.date:
@@ -47,7 +47,9 @@ def price_in_force_subquery(*, zone_id: int, day: datetime.date, product_ref: st
     return Subquery(
         Price.objects.filter(product_id=OuterRef(product_ref), zone_id=zone_id, effective_date__lte=day, is_active=True)
         .order_by("-effective_date", "-id")
-        .values("price_amount")[:1]
+        .values("price_amount")[:1],
+        # SQLite returns a float (`362.520000000000`) for a subquery without its type.
+        output_field=money_output(),
     )
 
 

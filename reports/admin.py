@@ -21,27 +21,37 @@ from .models import ReportFile, ReportFormat, ReportStatus
 
 
 class NewReportForm(forms.Form):
-    report = forms.ChoiceField(label=_("report"), choices=registry.centre_choices)
-    format = forms.ChoiceField(label=_("format"), choices=ReportFormat.choices)
+    """What a report needs: the page shows only the fields of the chosen report (`fields` of its definition)."""
+
+    report = forms.ChoiceField(label=_("Report"), choices=registry.centre_choices)
+    format = forms.ChoiceField(label=_("Format"), choices=ReportFormat.choices)
     shop = forms.ModelChoiceField(
-        label=_("shop"),
+        label=_("Shop"),
         queryset=None,  # the user's shops, set by the view
         required=False,
-        help_text=_("Empty: all shops (not for the movement statement)."),
+        empty_label=_("All shops"),
     )
-    group = forms.ModelChoiceField(label=_("product group"), queryset=None, required=False)
+    group = forms.TypedChoiceField(label=_("Product group"), choices=(), coerce=int, required=False, empty_value=None)
     day = forms.DateField(
-        label=_("at the end of"),
+        label=_("At the end of the day"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Stock balances: empty means now."),
+        help_text=_("Empty: now."),
     )
-    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def field_map(self) -> dict[str, list[str]]:
+        """Report name -> the form fields it uses (the page's script shows only those)."""
+        return {name: ["report", "format", *registry.get(name).fields] for name, _label in registry.centre_choices()}
 
     def clean(self):
         data = super().clean()
         definition = registry.get(data["report"]) if data.get("report") else None
+        if definition:
+            for name in ("shop", "group", "day", "date_from", "date_to"):
+                if name not in definition.fields:
+                    data[name] = None  # hidden on the page: whatever the browser kept is not asked for
         if definition and definition.needs_shop and not data.get("shop"):
             self.add_error("shop", _("This report is for one shop."))
         if definition and definition.needs_period:
@@ -58,10 +68,27 @@ class NewReportForm(forms.Form):
         return data
 
 
+class ReportNameFilter(admin.SimpleListFilter):
+    """Reports by their names in the reader's language, not their keys."""
+
+    title = _("report")
+    parameter_name = "report"
+
+    def lookups(self, request, model_admin):
+        present = set(model_admin.get_queryset(request).order_by().values_list("report", flat=True).distinct())
+        return sorted(
+            ((name, str(d.label)) for name, d in registry.REPORTS.items() if name in present), key=lambda c: c[1]
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(report=self.value()) if self.value() else queryset
+
+
 @admin.register(ReportFile)
 class ReportFileAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "title", "format", "status", "progress", "rows", "created_by", "download", "error"]
-    list_filter = ["status", "format", "report"]
+    list_display = ["title", "download", "status", "progress", "format", "created_at", "created_by", "rows", "error"]
+    list_display_links = ["title"]
+    list_filter = ["status", "format", ReportNameFilter]
     list_select_related = ["created_by"]
     readonly_fields = [
         "report",
@@ -96,7 +123,17 @@ class ReportFileAdmin(admin.ModelAdmin):
     def download(self, obj):
         if obj.status != ReportStatus.DONE or not obj.file:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("reports:download", args=[obj.token]), _("download"))
+        return format_html(
+            '<a class="button" href="{}">{} ({})</a>',
+            reverse("reports:download", args=[obj.token]),
+            _("Download"),
+            obj.get_format_display(),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        # While a job of this user's runs, the page reloads itself to show its progress.
+        running = self.get_queryset(request).filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]).exists()
+        return super().changelist_view(request, {**(extra_context or {}), "jobs_running": running})
 
     def get_urls(self):
         return [
@@ -110,14 +147,14 @@ class ReportFileAdmin(admin.ModelAdmin):
         form = NewReportForm(request.POST or None)
         scope = registry.scope()
         form.fields["shop"].queryset = scope.shops_for_user(request.user)
-        form.fields["group"].queryset = scope.product_groups()
+        form.fields["group"].choices = [("", _("All groups")), *scope.product_group_choices()]
         if not scope.user_sees_all_shops(request.user):
             form.fields["shop"].required = True
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             params = {
                 "shop_id": data["shop"].pk if data.get("shop") else None,
-                "group_id": data["group"].pk if data.get("group") else None,
+                "group_id": data.get("group") or None,
                 "day": data["day"].isoformat() if data.get("day") else None,
                 "date_from": data["date_from"].isoformat() if data.get("date_from") else None,
                 "date_to": data["date_to"].isoformat() if data.get("date_to") else None,
@@ -133,5 +170,11 @@ class ReportFileAdmin(admin.ModelAdmin):
                 request, _("The report “%(title)s” is being prepared; it will be listed here.") % {"title": job.title}
             )
             return HttpResponseRedirect(reverse("admin:reports_reportfile_changelist"))
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": _("New report"), "form": form}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("New report"),
+            "form": form,
+            "field_map": form.field_map(),
+        }
         return render(request, "admin/reports/reportfile/new.html", context)

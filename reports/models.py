@@ -38,6 +38,10 @@ class ReportFile(models.Model):
     request_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     report = models.CharField(_("report"), max_length=64)
     title = models.CharField(_("title"), max_length=255)
+    filename = models.CharField(
+        _("file name"), max_length=255, blank=True, help_text=_("The downloaded file's name, without the extension.")
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True, help_text=_("Titles and headings in it."))
     format = models.CharField(_("format"), max_length=4, choices=ReportFormat.choices)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED)

@@ -9,12 +9,15 @@ run on across chunks. The table header row repeats on every page (<thead>); sign
 lines follow the last row. Imports no domain app.
 """
 
+import datetime
 import io
+import math
 import os
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
+from decimal import Decimal
 from multiprocessing import get_context
 
 from django.conf import settings
@@ -25,16 +28,20 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
-from .xlsx import Column
+from .xlsx import Column, TotalRow, number_places, rounded
 
 DEFAULT_CHUNK_ROWS = 500
 # Longer tables print as monospace lines, one layout box per row instead of one per cell:
 # about 3.5 times faster in WeasyPrint, so 20,000 rows print in well under a minute.
 COMPACT_FROM_ROWS = 1000
 MONO_MM_PER_CHAR = 1.55  # DejaVu Sans Mono at 7.3pt
-# Page width left for columns without a width, in mm (A4 minus margins minus padding).
-PORTRAIT_WIDTH_MM, LANDSCAPE_WIDTH_MM = 184, 271
-MM_PER_CHAR = 1.9  # DejaVu Sans 8pt, generous: wide letters must not run into the next column
+# Page width for the table, in mm (A4 minus margins).
+PORTRAIT_WIDTH_MM, LANDSCAPE_WIDTH_MM = 186, 273
+MM_PER_CHAR = 1.85  # DejaVu Sans 8pt: digits are 0.636 em; generous, so a figure never runs over
+CELL_PADDING_MM = 2.2
+TEXT_MIN_CHARS, TEXT_MAX_CHARS = 8, 45  # text columns wrap within these
+MIN_FONT_PT, FONT_PT = 6.0, 8.0
+HEADER_CHAR_FACTOR = 1.3  # a bold letter is wider than a digit
 
 
 @dataclass
@@ -45,41 +52,121 @@ class PdfTable:
     subtitle_lines: Sequence[str] = ()
     signatures: Sequence[str] = ()
     totals: Sequence | None = None  # a last row in bold
-    landscape: bool = False
+    landscape: bool = False  # at least landscape; a table too wide for portrait turns landscape anyway
     compact: bool | None = None  # None: compact when the rows are a list longer than COMPACT_FROM_ROWS
+    heading_lines: Sequence[str] = ()  # above the title: the company, its tax number
 
 
-def _cell(value) -> str:
+def _cell(value, number_format: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "✓" if value else ""
-    if hasattr(value, "quantize") or isinstance(value, (int, float)):
-        return formats.number_format(value, use_l10n=True, force_grouping=True)
-    if hasattr(value, "year"):
+    if isinstance(value, (Decimal, float, int)):
+        value = rounded(value, number_format)
+        if value is None:
+            return ""
+        grouping = number_format is None or "#," in number_format
+        return formats.number_format(value, number_places(value, number_format), use_l10n=True, force_grouping=grouping)
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(
+            timezone.localtime(value) if timezone.is_aware(value) else value, "SHORT_DATETIME_FORMAT"
+        )
+    if isinstance(value, datetime.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 
-def _max_chars(columns: Sequence[Column], landscape: bool) -> list[int]:
-    """Characters that fit in each column: text is cut in Python (clipping in CSS is slow)."""
+def _texts(rows, columns) -> list[list[str]]:
+    formats_ = [c.number_format for c in columns]
+    return [_row_texts(row, formats_) for row in rows]
+
+
+def _row_texts(row, formats_) -> list[str]:
+    return [_cell(v, f) if not isinstance(v, str) else v for v, f in zip(row, formats_, strict=False)]
+
+
+def _is_numeric(column: Column) -> bool:
+    return column.number_format is not None
+
+
+@dataclass
+class Layout:
+    """Column widths from the content: figures are never cut, text columns wrap in what is left."""
+
+    widths_mm: list[float]
+    landscape: bool
+    font_pt: float
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in str(text).split()), default=0)
+
+
+def table_layout(columns: Sequence[Column], texts: list[list[str]], *, landscape: bool) -> Layout:
+    """Widths in mm that fit the page: numbers as wide as their longest figure, text the rest.
+
+    A table whose figures do not fit portrait prints landscape; if they do not fit landscape
+    either, the font shrinks (down to MIN_FONT_PT) rather than cut a figure.
+    """
+    need, minimum = [], []
+    for index, column in enumerate(columns):
+        longest = max(
+            (max((len(x) for x in t[index].splitlines()), default=0) for t in texts if index < len(t)), default=0
+        )
+        header = math.ceil(_longest_word(column.label) * HEADER_CHAR_FACTOR)  # headers are bold letters
+        if _is_numeric(column):
+            chars = max(longest, header, 3)
+            need.append(chars)
+            minimum.append(chars)
+        else:
+            need.append(min(max(longest, header, TEXT_MIN_CHARS), TEXT_MAX_CHARS))
+            minimum.append(min(max(header, TEXT_MIN_CHARS), need[-1]))
+
+    def mm(chars, font=FONT_PT):
+        return [c * MM_PER_CHAR * font / FONT_PT + CELL_PADDING_MM for c in chars]
+
     page = LANDSCAPE_WIDTH_MM if landscape else PORTRAIT_WIDTH_MM
-    fixed = sum(c.width for c in columns if c.width)
-    flexible = [c for c in columns if not c.width]
-    share = (page - fixed) / len(flexible) if flexible else 0
-    return [max(int((c.width or share) / MM_PER_CHAR), 4) for c in columns]
+    if not landscape and sum(mm(minimum)) > PORTRAIT_WIDTH_MM:
+        landscape, page = True, LANDSCAPE_WIDTH_MM
+    if (
+        not landscape
+        and sum(mm(need)) > PORTRAIT_WIDTH_MM
+        and sum(mm(need)) <= LANDSCAPE_WIDTH_MM
+        and (sum(mm(minimum)) > PORTRAIT_WIDTH_MM * 0.8)
+    ):
+        landscape, page = True, LANDSCAPE_WIDTH_MM
+    font = FONT_PT
+    while sum(mm(minimum, font)) > page and font > MIN_FONT_PT:
+        font = max(MIN_FONT_PT, font - 0.25)
+    widths = mm(need, font)
+    if sum(widths) > page:
+        # Text columns give way (they wrap), down to their minimum; numbers keep their width.
+        fixed = sum(w for w, c in zip(widths, columns, strict=True) if _is_numeric(c))
+        text_need = sum(w for w, c in zip(widths, columns, strict=True) if not _is_numeric(c))
+        floor = mm(minimum, font)
+        room = max(page - fixed, 0)
+        widths = [
+            w if _is_numeric(c) or not text_need else max(floor[i], w * room / text_need)
+            for i, (w, c) in enumerate(zip(widths, columns, strict=True))
+        ]
+    else:
+        # Spare room goes to the text columns (or, with none, spread over all).
+        spare = page - sum(widths)
+        text = [i for i, c in enumerate(columns) if not _is_numeric(c)] or list(range(len(columns)))
+        weights = sum(widths[i] for i in text) or 1
+        widths = [w + (spare * w / weights if i in text else 0) for i, w in enumerate(widths)]
+    return Layout(widths_mm=[round(w, 2) for w in widths], landscape=landscape, font_pt=font)
 
 
-def _body_html(rows, numeric, limits, css: str = "") -> str:
+def _body_html(texts, columns, css: str = "") -> str:
     """Table rows as HTML, built in Python: the template engine is too slow for 20,000 rows."""
-    open_row = f'<tr class="{css}">' if css else "<tr>"
+    numeric = [_is_numeric(c) for c in columns]
     parts = []
-    for row in rows:
-        parts.append(open_row)
-        for value, is_number, limit in zip(row, numeric, limits, strict=False):
-            text = _cell(value)
-            if len(text) > limit:
-                text = text[: limit - 1] + "…"
+    for row in texts:
+        row_css = css or ("total" if isinstance(row, TotalRow) else "")
+        parts.append(f'<tr class="{row_css}">' if row_css else "<tr>")
+        for text, is_number in zip(row, numeric, strict=False):
             parts.append('<td class="n">' if is_number else "<td>")
             parts.append(escape(text))
             parts.append("</td>")
@@ -93,30 +180,35 @@ def css_string(text: str) -> str:
     return mark_safe(f'"{escaped}"')
 
 
-def _char_widths(columns: Sequence[Column], landscape: bool) -> list[int]:
-    page = LANDSCAPE_WIDTH_MM if landscape else PORTRAIT_WIDTH_MM
-    total = int(page / MONO_MM_PER_CHAR) - len(columns)  # one space between columns
-    fixed = [max(int(c.width / MONO_MM_PER_CHAR), 3) if c.width else 0 for c in columns]
-    flexible = [i for i, c in enumerate(columns) if not c.width]
-    rest = max(total - sum(fixed), 8 * len(flexible))
-    for i in flexible:
-        fixed[i] = rest // len(flexible)
-    return fixed
+def _char_widths(layout: Layout) -> list[int]:
+    """Monospace characters per column for compact tables (the layout's mm at 7.3pt mono)."""
+    return [max(int((w - 1) / MONO_MM_PER_CHAR), 3) for w in layout.widths_mm]
 
 
-def _line(values, widths, numeric) -> str:
+def _lines(texts, widths, numeric) -> str:
+    """One row as monospace lines: figures right-aligned whole, text wrapped onto more lines."""
+    cells = []
+    for text, width, is_number in zip(texts, widths, numeric, strict=False):
+        if is_number:
+            cells.append([text.rjust(width)])
+        else:
+            cells.append(textwrap.wrap(text, width, break_long_words=True) or [""])
+    height = max((len(c) for c in cells), default=1)
+    lines = []
+    for n in range(height):
+        parts = [(c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells, widths, strict=False)]
+        lines.append(" ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def _compact_html(texts, widths, numeric, css: str = "") -> str:
     parts = []
-    for value, width, is_number in zip(values, widths, numeric, strict=False):
-        text = _cell(value) if not isinstance(value, str) else value
-        if len(text) > width:
-            text = text[: width - 1] + "…"
-        parts.append(text.rjust(width) if is_number else text.ljust(width))
-    return " ".join(parts).rstrip()
-
-
-def _compact_html(rows, widths, numeric, css: str = "") -> str:
-    open_row = f'<tr class="{css}"><td>' if css else "<tr><td>"
-    return mark_safe("".join(f"{open_row}{escape(_line(row, widths, numeric))}</td></tr>" for row in rows))
+    for row in texts:
+        row_css = css or ("total" if isinstance(row, TotalRow) else "")
+        parts.append(f'<tr class="{row_css}"><td>' if row_css else "<tr><td>")
+        parts.append(escape(_lines(row, widths, numeric)))
+        parts.append("</td></tr>")
+    return mark_safe("".join(parts))
 
 
 def _render_chunk(html: str) -> bytes:
@@ -128,41 +220,45 @@ def _render_chunk(html: str) -> bytes:
 
 def _chunks_html(table: PdfTable, chunk_rows: int):
     columns = list(table.columns)
-    numeric = [c.number_format is not None for c in columns]
-    limits = _max_chars(columns, table.landscape)
+    numeric = [_is_numeric(c) for c in columns]
+    formats_ = [c.number_format for c in columns]
+    rows = list(table.rows)
     compact = table.compact
     if compact is None:
-        compact = isinstance(table.rows, (list, tuple)) and len(table.rows) > COMPACT_FROM_ROWS
-    widths = _char_widths(columns, table.landscape) if compact else []
-    rows = iter(table.rows)
+        compact = len(rows) > COMPACT_FROM_ROWS
+    texts = [TotalRow(_row_texts(r, formats_)) if isinstance(r, TotalRow) else _row_texts(r, formats_) for r in rows]
+    totals = _row_texts(table.totals, formats_) if table.totals else None
+    layout = table_layout(columns, texts + ([totals] if totals else []), landscape=table.landscape)
+    table.landscape = layout.landscape  # the stamp follows
+    widths = _char_widths(layout) if compact else []
     first = True
-    chunk = list(islice(rows, chunk_rows))
-    while True:
-        following = list(islice(rows, chunk_rows))  # look ahead: the last chunk carries the signatures
-        last = not following
+    for start in range(0, max(len(texts), 1), chunk_rows):
+        chunk = texts[start : start + chunk_rows]
+        last = start + chunk_rows >= len(texts)
         if compact:
             body = _compact_html(chunk, widths, numeric)
-            totals = _compact_html([table.totals], widths, numeric, css="total") if (last and table.totals) else ""
+            total_html = _compact_html([totals], widths, numeric, css="total") if (last and totals) else ""
+            header_line = _lines([str(c.label) for c in columns], widths, [False] * len(columns))
         else:
-            body = _body_html(chunk, numeric, limits)
-            totals = _body_html([table.totals], numeric, limits, css="total") if (last and table.totals) else ""
+            body = _body_html(chunk, columns)
+            total_html = _body_html([totals], columns, css="total") if (last and totals) else ""
+            header_line = ""
         context = {
             "title": table.title,
+            "heading_lines": table.heading_lines,
             "subtitle_lines": table.subtitle_lines,
-            "columns": columns,
+            "columns": list(zip(columns, layout.widths_mm, numeric, strict=True)),
             "compact": compact,
-            "header_line": _line([c.label for c in columns], widths, numeric) if compact else "",
+            "header_line": header_line,
             "body": body,
-            "totals": totals,
+            "totals": total_html,
             "first_chunk": first,
             "signatures": table.signatures if last else (),
-            "landscape": table.landscape,
+            "landscape": layout.landscape,
+            "font_pt": layout.font_pt,
         }
         yield len(chunk), render_to_string("reports/table.html", context)
         first = False
-        if last:
-            return
-        chunk = following
 
 
 def _workers() -> int:
@@ -214,8 +310,10 @@ def _merge_and_stamp(parts: list[bytes], table: PdfTable) -> bytes:
     stamp_html = render_to_string(
         "reports/stamp.html",
         {
-            "top_left": css_string(f"{settings.COMPANY_NAME} · {table.title}"),
-            "top_right": css_string(" · ".join(table.subtitle_lines)),
+            "top_left": css_string(
+                f"{table.heading_lines[0] if table.heading_lines else settings.COMPANY_NAME} · {table.title}"
+            ),
+            "top_right": css_string(table.subtitle_lines[0] if table.subtitle_lines else ""),
             "bottom_left": css_string(generated),
             "page_label": css_string(_("Page") + " "),
             "of_label": css_string(" " + _("of") + " "),

@@ -7,9 +7,12 @@ Each app registers, from its `AppConfig.ready()`:
   asked before a file is handed out and to offer shops and groups in the report centre's form.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from django.conf import settings
 
 from .xlsx import Column
 
@@ -29,6 +32,17 @@ class ReportData:
     shop_ids: list[int] = field(default_factory=list)
     message: str = ""  # shown on the job's page (an import's outcome)
     plain: bool = False  # Excel without title lines: the header is row 1 (list exports, import results)
+    group_by: int | None = None  # rows come sorted by this column: PDFs print a subtotal after each group
+    filename: str = ""  # the downloaded file's name without extension (default: the title)
+
+    def __post_init__(self):
+        labels = [str(c.label) for c in self.columns]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:  # two columns under one heading cannot be told apart on paper
+            message = f"Columns share a heading: {', '.join(repeated)}"
+            if getattr(settings, "TESTING", False) or settings.DEBUG:
+                raise ValueError(message)
+            logging.getLogger(__name__).error(message)  # a translation collision: print anyway, say so
 
 
 @dataclass
@@ -41,6 +55,7 @@ class ReportDefinition:
     needs_period: bool = False  # the New report form asks for "from" and "to"
     needs_shop: bool = False  # one shop, not "all shops"
     takes_job: bool = False  # build(params, job=job): exports and imports need the user and the upload
+    fields: tuple[str, ...] = ()  # the New report form's fields it uses (shop, group, day, date_from, date_to)
 
 
 REPORTS: dict[str, ReportDefinition] = {}
@@ -55,7 +70,11 @@ def register(
     needs_period=False,
     needs_shop=False,
     takes_job=False,
+    fields: tuple[str, ...] | None = None,
 ):
+    if fields is None:
+        fields = ("shop", "date_from", "date_to") if needs_period else ("shop",)
+
     def decorator(build):
         REPORTS[name] = ReportDefinition(
             name=name,
@@ -66,6 +85,7 @@ def register(
             needs_period=needs_period,
             needs_shop=needs_shop,
             takes_job=takes_job,
+            fields=tuple(fields),
         )
         return build
 
@@ -121,6 +141,10 @@ class ShopScope(Protocol):
         """A queryset of product groups (the report centre's group choices)."""
         ...
 
+    def product_group_choices(self) -> list[tuple[int, str]]:
+        """(id, "Groceries / Dairy / Milk") for every group, in tree order (one query)."""
+        ...
+
 
 class _NoShopScope:
     """Until an app registers its scope: superusers only, so nothing leaks by misconfiguration."""
@@ -137,6 +161,7 @@ class _NoShopScope:
         raise LookupError("No shop scope registered with the report engine.")
 
     product_groups = shops_for_user
+    product_group_choices = shops_for_user
 
 
 _scope: list[ShopScope] = [_NoShopScope()]
@@ -148,3 +173,38 @@ def scope_register(scope: ShopScope) -> None:
 
 def scope() -> ShopScope:
     return _scope[0]
+
+
+@dataclass(frozen=True)
+class Company:
+    """The company that issues the reports: its name and tax number head every printout."""
+
+    name: str
+    tax_number: str = ""
+    address: str = ""
+
+    def heading_lines(self) -> list[str]:
+        from django.utils.translation import gettext as _
+
+        lines = [self.name]
+        if self.tax_number:
+            lines.append(_("Tax number: %(number)s") % {"number": self.tax_number})
+        if self.address:
+            lines.append(self.address)
+        return lines
+
+
+def _settings_company() -> Company:
+    return Company(name=settings.COMPANY_NAME)
+
+
+_company: list[Callable[[], Company]] = [_settings_company]
+
+
+def company_register(provider: Callable[[], Company]) -> None:
+    """The app that keeps the company's details says where they are (else settings.COMPANY_NAME)."""
+    _company[0] = provider
+
+
+def company() -> Company:
+    return _company[0]()

@@ -14,9 +14,11 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from . import registry
+from .files import content_disposition, download_name
 from .jobs import report_job_start
 from .models import ReportFile, ReportStatus
 from .xlsx import XLSX_CONTENT_TYPE
@@ -83,14 +85,24 @@ def download(request, token: str):
     job = _job(request, token, status=ReportStatus.DONE)
     if not job.file:
         raise Http404
-    filename = job.file.name.rsplit("/", 1)[-1]
+    language = translation.get_language()
+    definition = registry.REPORTS.get(job.report)
+    if job.language and language and job.language != language and definition and not definition.takes_job:
+        # Titles and headings in the reader's language: the same report, rendered for them.
+        again = report_job_start(
+            report=job.report, fmt=job.format, params=job.params, user=request.user, shop_ids=job.shop_ids
+        )
+        return redirect("reports:wait", token=again.token)
+    filename = download_name(job.filename or job.title, job.format)
     mode = settings.REPORT_FILE_SENDFILE
     if not mode:
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
+        response = FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
+        response["Content-Disposition"] = content_disposition(filename)
+        return response
     response = HttpResponse(content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"))
     if mode == "x-accel-redirect":
         response["X-Accel-Redirect"] = settings.REPORT_FILE_SENDFILE_PREFIX.rstrip("/") + "/" + quote(job.file.name)
     else:
         response["X-Sendfile"] = job.file.path
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition(filename)
     return response

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from inventory.admin_filters import BigListAdminMixin, DateRangeFilter
 from inventory.admin_mixins import BaseAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
+from inventory.money import format_money
 
 from .models import (
     FlaggedReceipt,
@@ -147,15 +148,35 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         report = shift.z_report
         if not report:
             return _("The shift is open: the Z-report is made when it closes.")
-        rows = [(label, report.get(key)) for key, label in Z_REPORT_FIGURES]
-        rows += [(_("payments: %(type)s") % {"type": kind}, amount) for kind, amount in report["payments"].items()]
+
+        def shown(key, value):
+            # Amounts are stored as decimal text: shown as money in the reader's language.
+            return format_money(value) if key.endswith(("_amount", "_float", "_expected")) else value
+
+        rows = [(label, shown(key, report.get(key))) for key, label in Z_REPORT_FIGURES]
+        rows += [
+            (_("payments: %(type)s") % {"type": kind}, format_money(amount))
+            for kind, amount in report["payments"].items()
+        ]
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
     @admin.display(description=gettext_lazy("differences"))
     def differences_table(self, shift):
         if not shift.differences:
             return "—"
-        rows = [(d["figure"], d["ours"], d["till"], d["difference"]) for d in shift.differences]
+
+        def shown(figure, value):
+            return value if figure == "receipts_count" else format_money(value)
+
+        rows = [
+            (
+                d["figure"],
+                shown(d["figure"], d["ours"]),
+                shown(d["figure"], d["till"]),
+                shown(d["figure"], d["difference"]),
+            )
+            for d in shift.differences
+        ]
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("figure"),

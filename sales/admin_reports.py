@@ -3,15 +3,18 @@
 Registered with the report engine (`reports.registry`) from `SalesConfig.ready()`.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.admin_reports import _d, _date, _group, _shops
 from inventory.models import Shop
+from inventory.money import round_money
 from reports.registry import ReportData, document_register, register
 from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
@@ -38,12 +41,23 @@ def _period(params):
     return _date(params["date_from"]), _date(params["date_to"])
 
 
+def _title(label, scope: str, date_from, date_to) -> str:
+    """ "Sales by hour, 01 Astana Supermarket, 01.11.2026 – 30.11.2026": what, where, when."""
+    return f"{label}, {scope}, {_d(date_from)} – {_d(date_to)}"
+
+
 def _shop_time(moment, shop) -> str:
     """A moment as the shop's people read it: the shop's local date and time."""
     return formats.date_format(timezone.localtime(moment, shop.time_zone), "SHORT_DATETIME_FORMAT")
 
 
-@register("sales_by_product", gettext_lazy("Sales and margin by product"), in_centre=True, needs_period=True)
+@register(
+    "sales_by_product",
+    gettext_lazy("Sales and margin by product"),
+    in_centre=True,
+    needs_period=True,
+    fields=("shop", "group", "date_from", "date_to"),
+)
 def sales_by_product_report(params: dict) -> ReportData:
     shops, scope = _scope(params)
     date_from, date_to = _period(params)
@@ -60,9 +74,9 @@ def sales_by_product_report(params: dict) -> ReportData:
         Column(_("Product")),
         Column(_("Unit"), width=8),
         Column(_("Quantity"), QUANTITY_FORMAT, width=14),
-        Column(_("Revenue"), MONEY_FORMAT, width=18),
-        Column(_("Cost"), MONEY_FORMAT, width=18),
-        Column(_("Gross margin"), MONEY_FORMAT, width=18),
+        Column(_("Revenue"), MONEY_FORMAT, width=18, total=True),
+        Column(_("Cost"), MONEY_FORMAT, width=18, total=True),
+        Column(_("Gross margin"), MONEY_FORMAT, width=18, total=True),
         Column(_("Margin, %"), PERCENT_FORMAT, width=12),
     ]
     data = (
@@ -82,7 +96,7 @@ def sales_by_product_report(params: dict) -> ReportData:
     )
     percent = (totals["margin"] * 100 / totals["revenue"]).quantize(Decimal("0.01")) if totals["revenue"] else None
     return ReportData(
-        title=_("Sales and margin by product"),
+        title=_title(_("Sales and margin by product"), scope, date_from, date_to),
         columns=columns,
         rows=data,
         subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"] + ([group.full_name()] if group else []),
@@ -90,6 +104,7 @@ def sales_by_product_report(params: dict) -> ReportData:
         total_rows=totals["rows"],
         landscape=True,
         shop_ids=[s.pk for s in shops],
+        group_by=0 if len(shops) > 1 else None,
     )
 
 
@@ -108,7 +123,7 @@ def receipts_by_day_report(params: dict) -> ReportData:
         Column(_("Returned"), MONEY_FORMAT, width=18),
     ]
     return ReportData(
-        title=_("Receipts and average receipt by day"),
+        title=_title(_("Receipts and average receipt by day"), scope, date_from, date_to),
         columns=columns,
         rows=(
             [r["shop__code"], r["business_date"], r["sales"], r["revenue"], r["average"], r["returns"], r["returned"]]
@@ -136,12 +151,12 @@ def sales_by_hour_report(params: dict) -> ReportData:
     rows = sales_by_hour(shop_ids=[s.pk for s in shops], date_from=date_from, date_to=date_to)
     columns = [
         Column(_("Hour"), width=10),
-        Column(_("Receipts"), "0", width=12),
-        Column(_("Revenue"), MONEY_FORMAT, width=18),
+        Column(_("Receipts"), "0", width=12, total=True),
+        Column(_("Revenue"), MONEY_FORMAT, width=18, total=True),
         Column(_("Average receipt"), MONEY_FORMAT, width=18),
     ]
     return ReportData(
-        title=_("Sales by hour of the day"),
+        title=_title(_("Sales by hour of the day"), scope, date_from, date_to),
         columns=columns,
         rows=([f"{r['hour']:02d}:00", r["sales"], r["revenue"], r["average"]] for r in rows),
         subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}", _("Hours in each shop's local time")],
@@ -164,7 +179,7 @@ def returns_report(params: dict) -> ReportData:
         Column(_("SKU"), width=16),
         Column(_("Product")),
         Column(_("Quantity"), QUANTITY_FORMAT, width=14),
-        Column(_("Amount"), MONEY_FORMAT, width=18),
+        Column(_("Amount"), MONEY_FORMAT, width=18, total=True),
     ]
 
     def original(receipt):
@@ -188,7 +203,7 @@ def returns_report(params: dict) -> ReportData:
             ]
 
     return ReportData(
-        title=_("Customer returns"),
+        title=_title(_("Customer returns"), scope, date_from, date_to),
         columns=columns,
         rows=rows(),
         subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"],
@@ -229,7 +244,7 @@ def shift_differences_report(params: dict) -> ReportData:
                 ]
 
     return ReportData(
-        title=_("Shift differences"),
+        title=_title(_("Shift differences"), scope, date_from, date_to),
         columns=columns,
         rows=rows(),
         subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"],
@@ -249,26 +264,60 @@ def _figure_label(figure: str) -> str:
     return labels.get(figure, figure)
 
 
+def _shop_moment(value, shop):
+    """A stored moment (a datetime or its ISO text) as a naive datetime of the shop's local time (Excel's cell)."""
+    if not value:
+        return None
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return timezone.localtime(moment, shop.time_zone).replace(tzinfo=None)
+
+
+def _amount(value):
+    """A Z-report figure as stored (decimal text, a count) as a number: a typed cell, not text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return round_money(Decimal(str(value)))
+    except (ArithmeticError, ValueError):
+        return str(value)
+
+
+TIME_FIGURES = {"first_time": gettext_lazy("first receipt at"), "last_time": gettext_lazy("last receipt at")}
+
+
 @register("z_report", gettext_lazy("Z-report"), formats=("pdf", "xlsx"))
 def z_report_print(params: dict) -> ReportData:
+    """A shift's Z-report: every figure a typed number, every time in the shop's local time."""
     shift = Shift.objects.select_related("till__shop").get(pk=params["document_id"])
+    shop = shift.till.shop
     report = shift.z_report or {}
-    columns = [Column(_("Figure"), width=40), Column(_("Amount"), width=24)]
-    rows = [[capfirst(label), str(report.get(key, ""))] for key, label in Z_REPORT_FIGURES]
-    rows += [[_("Payments: %(type)s") % {"type": k}, v] for k, v in (report.get("payments") or {}).items()]
-    rows.append([_("Cash counted"), str(shift.counted_cash if shift.counted_cash is not None else "")])
+    columns = [Column(_("Figure"), width=40), Column(_("Value"), width=24)]
+    rows = [[capfirst(label), _amount(report.get(key))] for key, label in Z_REPORT_FIGURES]
+    rows += [[capfirst(label), _shop_moment(report.get(key), shop)] for key, label in TIME_FIGURES.items()]
+    rows += [[_("Payments: %(type)s") % {"type": k}, _amount(v)] for k, v in (report.get("payments") or {}).items()]
+    rows.append([_("Cash counted"), _amount(shift.counted_cash)])
     for d in shift.differences:
-        rows.append([_("Difference: %(figure)s") % {"figure": _figure_label(d["figure"])}, d["difference"]])
-    closed = _shop_time(shift.closed_at, shift.till.shop) if shift.closed_at else _("open")
+        rows.append([_("Difference: %(figure)s") % {"figure": _figure_label(d["figure"])}, _amount(d["difference"])])
+    closed = _shop_time(shift.closed_at, shop) if shift.closed_at else _("open")
+    day = timezone.localtime(shift.closed_at or shift.opened_at, shop.time_zone).date()
+    zone = _("time zone %(zone)s") % {"zone": shop.time_zone}
     return ReportData(
-        title=_("Z-report"),
+        title=_("Z-report, %(shop)s, till %(till)s, shift %(number)s, %(day)s")
+        % {"shop": shop, "till": shift.till.code, "number": shift.number, "day": _d(day)},
+        filename=f"{_('Z-report')} {shift.till.code} {_d(day)}",
         columns=columns,
         rows=rows,
         subtitle_lines=[
-            str(shift.till.shop),
+            str(shop),
             _("Till %(till)s, shift %(number)s") % {"till": shift.till.code, "number": shift.number},
-            _("Opened %(opened)s, closed %(closed)s")
-            % {"opened": _shop_time(shift.opened_at, shift.till.shop), "closed": closed},
+            _("Opened %(opened)s, closed %(closed)s") % {"opened": _shop_time(shift.opened_at, shop), "closed": closed}
+            + f" ({zone})",
         ],
         signatures=[_("Cashier"), _("Shop manager")],
         shop_ids=[shift.till.shop_id],

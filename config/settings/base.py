@@ -141,6 +141,8 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Almaty")
+# Kazakh number and date formats (Django has none) and day-first short dates in English.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -183,6 +185,11 @@ BROKER_CONFIGURED = bool(REDIS_URL or env("CELERY_BROKER_URL", default=""))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not BROKER_CONFIGURED)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, reports from the report centre run in a thread beside the request (the demo):
+# the page returns at once and shows the job's progress. Off in tests (see config/settings/test.py).
+# The stocktake count sheet lists items with stock, or moved in the shop within these days (0: all lines).
+STOCKTAKE_SHEET_RECENT_DAYS = env.int("STOCKTAKE_SHEET_RECENT_DAYS", default=30)
+REPORT_JOBS_IN_THREAD = env.bool("REPORT_JOBS_IN_THREAD", default=True)
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TIMEZONE = TIME_ZONE

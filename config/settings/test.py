@@ -9,6 +9,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, REST_FRAMEWORK, STORAGES, env, throttle_rate
 
 TESTING = True
+REPORT_JOBS_IN_THREAD = False  # jobs run in the test's own transaction (a test turns it on to try the thread)
 SECRET_KEY = env("SECRET_KEY", default="") or "insecure-test-key-never-use-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,4 @@
-from .catalog import Barcode, PriceZone, Product, ProductGroup, Shop, Supplier
+from .catalog import Barcode, Company, PriceZone, Product, ProductGroup, Shop, Supplier
 from .documents import Document, DocumentCounter, document_number_next
 from .pricing import Price, PriceChange, PriceChangeLine
 from .stock import LedgerCheckRun, PeriodLock, Posting, RecostRequest, StockBalance, StockLedgerEntry
@@ -19,6 +19,7 @@ from .stock_documents import (
 )
 
 __all__ = [
+    "Company",
     "GoodsReceipt",
     "GoodsReceiptLine",
     "LedgerCheckRun",

@@ -223,6 +223,28 @@ class Barcode(models.Model):
         super().save(*args, **kwargs)
 
 
+class Company(models.Model):
+    """The company that runs the chain: its details head every printout (one row, edited by the owner)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    tax_number = models.CharField(_("tax number"), max_length=12, blank=True, help_text=_("BIN/IIN or INN."))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("company details")
+        verbose_name_plural = _("company details")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Company":
+        """The stored details, or the name from settings (COMPANY_NAME) until the owner fills them in."""
+        from django.conf import settings
+
+        return cls.objects.order_by("pk").first() or cls(name=settings.COMPANY_NAME)
+
+
 class Supplier(models.Model):
     """A supplier in the directory (settlements come with the payables ledger)."""
 

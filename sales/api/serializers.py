@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -168,8 +170,8 @@ class ZReport(serializers.Serializer):
     returns_payments = serializers.DictField(child=money(), help_text="Returns by payment type.")
     first_receipt = serializers.IntegerField(allow_null=True, help_text="Lowest receipt number of the shift.")
     last_receipt = serializers.IntegerField(allow_null=True, help_text="Highest receipt number of the shift.")
-    first_time = serializers.DateTimeField(allow_null=True)
-    last_time = serializers.DateTimeField(allow_null=True)
+    first_time = serializers.DateTimeField(allow_null=True, help_text="In the shop's time zone, with its offset.")
+    last_time = serializers.DateTimeField(allow_null=True, help_text="In the shop's time zone, with its offset.")
     opening_float = money()
     cash_expected = money(help_text="Opening float plus net cash.")
 
@@ -196,7 +198,16 @@ class Difference(serializers.Serializer):
 
 @extend_schema_field(ZReport(allow_null=True, help_text="null while the shift is open."))
 class ZReportField(serializers.JSONField):
-    pass
+    """The stored Z-report, its receipt times in the active (the till's shop's) time zone."""
+
+    def to_representation(self, value):
+        if isinstance(value, dict):
+            value = dict(value)
+            for key in ("first_time", "last_time"):
+                moment = parse_datetime(value[key]) if isinstance(value.get(key), str) else None
+                if moment is not None and timezone.is_aware(moment):
+                    value[key] = timezone.localtime(moment).isoformat()
+        return super().to_representation(value)
 
 
 @extend_schema_field(TillFiguresStored(allow_null=True, help_text="null if the till sent none."))
@@ -290,4 +301,6 @@ class TillState(serializers.Serializer):
     )
     last_upload_at = serializers.DateTimeField(allow_null=True)
     gaps = GapOutput(many=True, help_text="Receipt numbers skipped and not yet uploaded: send them.")
-    server_time = serializers.DateTimeField()
+    server_time = serializers.DateTimeField(
+        help_text="The server's clock in the till's shop time zone, with its UTC offset (ISO 8601)."
+    )

@@ -40,7 +40,27 @@ from .serializers import (
 )
 
 
-class TillView(APIView):
+class ShopTimeMixin:
+    """Every time the till API writes is in the till's shop's time zone, with its UTC offset.
+
+    `server_time` (catalogue pages, till state), shift and receipt times, the Z-report's first and
+    last receipt times: one zone, the shop's, whatever the server's.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        till = getattr(request, "auth", None)
+        shop = getattr(till, "shop", None)
+        if shop is not None:
+            timezone.activate(shop.time_zone)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # The body's times are text by now (serializers ran in the view): the zone's work is done.
+        timezone.deactivate()
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TillView(ShopTimeMixin, APIView):
     authentication_classes = [TillTokenAuthentication]
     permission_classes = [IsTill]
 
@@ -165,7 +185,8 @@ class CataloguePagination(StrictPageSizeMixin, CursorPagination):
         result["properties"]["server_time"] = {
             "type": "string",
             "format": "date-time",
-            "description": "Keep the first page's value and send it as updated_since on the next sync.",
+            "description": "The server's clock in the till's shop time zone, with its UTC offset (ISO 8601). "
+            "Keep the first page's value and send it as updated_since on the next sync.",
         }
         return result
 
@@ -183,7 +204,7 @@ CATALOGUE_FIELDS = [
 ]
 
 
-class CatalogueView(generics.ListAPIView):
+class CatalogueView(ShopTimeMixin, generics.ListAPIView):
     """Products, barcodes and prices in force for the till's shop, 1,000 a page by default."""
 
     authentication_classes = [TillTokenAuthentication]
@@ -204,7 +225,7 @@ class CatalogueView(generics.ListAPIView):
         ],
     )
     def get(self, request, *args, **kwargs):
-        self.paginator.server_time = timezone.now().isoformat()
+        self.paginator.server_time = timezone.localtime().isoformat()
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):

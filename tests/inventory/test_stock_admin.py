@@ -171,8 +171,9 @@ def test_stocktake_fill_import_counts_post_and_differences(client, world, fetch)
     differences = fetch(reverse("reports:document", args=["stocktake_differences", stocktake.pk, "xlsx"]))
     rows = list(load_workbook(io.BytesIO(b"".join(differences.streaming_content))).active.iter_rows(values_only=True))
     by_sku = {r[0]: r for r in rows if r and r[0] in ("MILK", "CHEESE")}
-    assert by_sku["MILK"][4] == -2 and by_sku["MILK"][5] == -20
-    assert by_sku["CHEESE"][4] == -0.5 and by_sku["CHEESE"][5] == -1500
+    # Shortages in their own columns (quantity and value), surpluses in theirs.
+    assert by_sku["MILK"][7] == 2 and by_sku["MILK"][8] == 20 and by_sku["MILK"][5] is None
+    assert by_sku["CHEESE"][7] == 0.5 and by_sku["CHEESE"][8] == 1500
 
 
 def test_bad_count_rows_are_all_reported_and_nothing_changes(client, world):

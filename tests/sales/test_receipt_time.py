@@ -79,7 +79,7 @@ def test_flagged_receipts_page_says_why(till_world, client, superuser):
     till_world["client"].post(UPLOAD, sold_at(1, "2026-11-18T19:30:00+05:00"), format="json")
     client.force_login(superuser)
     page = client.get(reverse("admin:sales_flaggedreceipt_changelist")).content.decode()
-    assert "dated 11/18/2026 in a closed period, posted on 11/21/2026" in page
+    assert "dated 18.11.2026 in a closed period, posted on 21.11.2026" in page
 
 
 def test_the_back_office_api_shows_and_filters_the_time_flags(till_world, owner):

@@ -123,7 +123,7 @@ def test_the_z_report_prints_from_the_shift_page(trading, client, superuser, dja
         response = client.post(link)
     pdf = client.get(response["Location"], follow=True)
     text = PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages[0].extract_text()
-    assert "Z-report" in text and "5900.00" in text and "-100.00" in text
+    assert "Z-report" in text and "5,900.00" in text and "-100.00" in text
 
 
 def test_the_shift_page_links_to_its_receipts(trading, client, superuser):
