@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -12,6 +13,7 @@ from inventory.admin_mixins import BaseAdmin, ReadOnlyAdminMixin, ShopScopedAdmi
 
 from .models import (
     FlaggedReceipt,
+    PaymentType,
     Receipt,
     ReceiptConflict,
     ReceiptLine,
@@ -64,11 +66,10 @@ class TillAdmin(ShopScopedAdminMixin, BaseAdmin):
         "code",
         "name",
         "shop",
-        "is_active",
         "last_upload_at",
         "last_sequence",
         "missing_receipts",
-        "returns_without_receipt",
+        "is_active",
     ]
     list_filter = [HasGapsFilter, "shop", "is_active", "returns_without_receipt"]
     list_select_related = ["shop"]
@@ -102,6 +103,16 @@ class TillAdmin(ShopScopedAdminMixin, BaseAdmin):
         self.message_user(request, _("Tokens revoked."), messages.SUCCESS)
 
 
+def figure_label(name: str) -> str:
+    """A Z-report figure's name in the reader's language: "counted_cash", "payments.card"."""
+    if name.startswith("payments."):
+        kind = name.removeprefix("payments.")
+        label = PaymentType(kind).label if kind in PaymentType.values else kind
+        return _("payments: %(type)s") % {"type": label}
+    labels = {"counted_cash": _("counted cash"), **{key: str(label) for key, label in Z_REPORT_FIGURES}}
+    return labels.get(name, name)
+
+
 @admin.register(Shift)
 class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = [
@@ -112,16 +123,23 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         "receipts_count",
         "sales_amount",
         "returns_amount",
-        "discount_amount",
-        "opening_float",
         "counted_cash",
-        "has_differences",
+        "differences_flag",
     ]
     list_filter = ["has_differences", "till__shop", "till"]
     list_select_related = ["till__shop"]
     date_hierarchy = "opened_at"
     exclude = ["z_report", "till_report", "differences"]
     readonly_fields = ["z_report_table", "differences_table", "printouts"]
+
+    @admin.display(description=gettext_lazy("differences"), ordering="has_differences")
+    def differences_flag(self, shift):
+        """A warning, not a green tick: differences are what the owner must look at."""
+        if not shift.has_differences:
+            return "—"
+        return format_html(
+            '<span class="warning-flag"><img src="{}" alt=""> {}</span>', static("admin/img/icon-alert.svg"), _("yes")
+        )
 
     @admin.display(description=gettext_lazy("print"))
     def printouts(self, shift):
@@ -146,14 +164,14 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
         if not report:
             return _("The shift is open: the Z-report is made when it closes.")
         rows = [(label, report.get(key)) for key, label in Z_REPORT_FIGURES]
-        rows += [(_("payments: %(type)s") % {"type": kind}, amount) for kind, amount in report["payments"].items()]
+        rows += [(figure_label(f"payments.{kind}"), amount) for kind, amount in report["payments"].items()]
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
     @admin.display(description=gettext_lazy("differences"))
     def differences_table(self, shift):
         if not shift.differences:
             return "—"
-        rows = [(d["figure"], d["ours"], d["till"], d["difference"]) for d in shift.differences]
+        rows = [(figure_label(d["figure"]), d["ours"], d["till"], d["difference"]) for d in shift.differences]
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("figure"),
@@ -213,14 +231,12 @@ class ShiftFilter(admin.SimpleListFilter):
 class ReceiptAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
     list_display = [
         "till_time",
-        "shop",
         "till",
         "sequence",
         "kind",
         "total_amount",
         "negative_stock",
         "price_differs",
-        "shift",
     ]
     list_filter = [
         "kind",
@@ -245,7 +261,7 @@ class FlaggedReceiptAdmin(ReceiptAdmin):
     """One list of what the owner should look at: negative stock, price differences, conflicting uploads,
     receipts dated in a closed period (posted on the first open day) and receipts that arrived late."""
 
-    list_display = ["till_time", "shop", "till", "sequence", "kind", "total_amount", "flags"]
+    list_display = ["till_time", "till", "sequence", "total_amount", "flags"]
 
     def get_queryset(self, request):
         conflicts = Exists(ReceiptConflict.objects.filter(receipt=OuterRef("pk")))

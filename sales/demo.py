@@ -33,6 +33,7 @@ def seed_sales(*, days: int = 30, receipts_per_day: int = 25, seed: int = 11, pr
     barcode_of = dict(Barcode.objects.order_by("-id").values_list("product_id", "code"))
     weighted = dict(Product.objects.filter(is_weighted=True, plu__isnull=False).values_list("pk", "plu"))
     today = timezone.localdate()
+    prices: dict = {}  # (zone, day) -> prices in force: shops of a zone share them
     for shop in shops:
         till, created = Till.objects.get_or_create(
             code=f"{shop.code}-1", defaults={"shop": shop, "name": "Till 1", "fiscal_register_number": ""}
@@ -41,14 +42,13 @@ def seed_sales(*, days: int = 30, receipts_per_day: int = 25, seed: int = 11, pr
         till_token_issue(till=till)
         products = list(StockBalance.objects.filter(shop=shop).values_list("product_id", flat=True)[:3000])
         products = [p for p in products if p in barcode_of or p in weighted] or list(barcode_of)[:500]
-        prices: dict = {}
         tz = zoneinfo.ZoneInfo(str(shop.time_zone))
         sequence = 0
         sold: list[tuple[dict, str]] = []  # earlier days' sales and their first line's quantity
         for offset in range(days, 0, -1):
             day = today - datetime.timedelta(days=offset)
-            if day not in prices:
-                prices[day] = prices_in_force(zone_id=shop.price_zone_id, day=day, product_ids=products)
+            if (shop.price_zone_id, day) not in prices:
+                prices[shop.price_zone_id, day] = prices_in_force(zone_id=shop.price_zone_id, day=day)
             opened = datetime.datetime.combine(day, datetime.time(8, 55), tz)
             shift = shift_open(till=till, opening_float=Decimal("20000.00"), opened_at=opened)
             bodies, sold_today = [], []
@@ -59,7 +59,9 @@ def seed_sales(*, days: int = 30, receipts_per_day: int = 25, seed: int = 11, pr
                     bodies.append(_return(sold.pop(rng.randrange(len(sold))), sequence, at))
                     counts["returns"] += 1
                     continue
-                body, quantity = _sale(rng, products, prices[day], barcode_of, weighted, sequence, at)
+                body, quantity = _sale(
+                    rng, products, prices[shop.price_zone_id, day], barcode_of, weighted, sequence, at
+                )
                 bodies.append(body)
                 sold_today.append((body, quantity))
             for start in range(0, len(bodies), BATCH):

@@ -9,6 +9,8 @@ in bulk and updates the balances set-based. `stock_write` and `stock_reverse` ar
 stock-shaped doors to `ledger_write` and `ledger_reverse`.
 """
 
+import contextlib
+import contextvars
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -383,9 +385,29 @@ def recost_request(*, pairs, from_date: datetime.date) -> None:
     transaction.on_commit(_schedule_recost)
 
 
+_recost_deferred = contextvars.ContextVar("recost_deferred", default=False)
+
+
+@contextlib.contextmanager
+def recost_deferred():
+    """For bulk loaders (the demo's month of history): re-costing is queued as always, but run once
+    when the block ends without an error, not after every transaction that queued it (without a
+    broker the job runs in-process, and the demo's back-dated sales queued it 1,080 times)."""
+    from .recost import stock_recost_pending
+
+    token = _recost_deferred.set(True)
+    try:
+        yield
+    finally:
+        _recost_deferred.reset(token)
+    stock_recost_pending()
+
+
 def _schedule_recost() -> None:
     from ..tasks import stock_recost_pending  # tasks are a face: imported late, only to schedule
 
+    if _recost_deferred.get():
+        return
     stock_recost_pending.delay()
 
 
