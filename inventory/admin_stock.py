@@ -273,9 +273,15 @@ class TransferAdmin(ShopDocumentAdmin):
 
 class StocktakeLineInline(LineInline):
     model = StocktakeLine
-    fields = ["product", "book_quantity", "counted_quantity"]
-    readonly_fields = ["book_quantity"]
+    fields = ["product", "book_quantity", "counted_quantity", "difference"]
+    readonly_fields = ["book_quantity", "difference"]
     extra = 0
+
+    @admin.display(description=gettext_lazy("difference"))
+    def difference(self, line):
+        if line.pk is None or line.counted_quantity is None:
+            return "—"
+        return line.counted_quantity - line.book_quantity
 
 
 @admin.register(Stocktake)
