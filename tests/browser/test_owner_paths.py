@@ -147,40 +147,40 @@ def test_switch_language_to_russian_and_kazakh(page, boss):
     assert "Санын көрсету" in page.locator("#changelist-filter").inner_text()
 
 
-@pytest.mark.parametrize("language", ["ru", "kk"])
-def test_every_list_of_ours_fits_a_1366_pixel_window(page, boss, language):
-    """Every changelist of our apps, with data, with the navigation sidebar open: its table ends
-    inside the visible results area (nothing past the right edge)."""
+def test_every_list_of_ours_fits_a_1366_pixel_window(page, boss):
+    """Every changelist of our apps, with data, with the navigation sidebar open, in Russian and in
+    Kazakh (the longest headings): its table ends inside the visible results area."""
     call_command("seed_demo", products=120, shops=3, suppliers=4, days=2, receipts_per_day=4, stdout=_Quiet())
     sign_in(page, "boss", PASSWORD)
-    page.goto(page.base + "/admin/")
-    switch_language(page, language)
     assert page.viewport_size == {"width": WIDTH, "height": HEIGHT}
-    links = page.eval_on_selector_all("#content-main .module th a", "els => els.map(e => e.getAttribute('href'))")
-    ours = sorted(
-        {link for link in links if re.match(r"^/admin/(inventory|sales|reports|accounts|cash|loyalty)/", link)}
-    )
-    assert len(ours) >= 15
-    too_wide, empty = [], []
-    for link in ours:
-        page.goto(page.base + link)
-        if not page.locator("#nav-sidebar").is_visible():
-            page.click("#toggle-nav-sidebar")
-        right, edge, rows = page.evaluate(
-            """() => { const t = document.querySelector('#result_list');
-                if (!t) return [0, 0, 0];
-                const box = t.closest('.results') || t.parentElement;
-                return [t.getBoundingClientRect().right, Math.min(box.getBoundingClientRect().right, window.innerWidth),
-                        t.querySelectorAll('tbody tr').length] }"""
-        )
-        if rows == 0:
-            empty.append(link)
-        if right > edge + 1:
-            too_wide.append(f"{link}: table ends at {right:.0f} px, the window shows {edge:.0f} px")
-            shot(page, f"too_wide_{language}_{link}")
+    too_wide, empty = [], set()
+    for language in ("ru", "kk"):
+        page.goto(page.base + "/admin/")
+        switch_language(page, language)
+        links = page.eval_on_selector_all("#content-main .module th a", "els => els.map(e => e.getAttribute('href'))")
+        pattern = r"^/admin/(inventory|sales|reports|accounts|cash|loyalty)/"
+        ours = sorted({link for link in links if re.match(pattern, link)})
+        assert len(ours) >= 15
+        for link in ours:
+            page.goto(page.base + link)
+            if not page.locator("#nav-sidebar").is_visible():
+                page.click("#toggle-nav-sidebar")
+            right, edge, rows = page.evaluate(
+                """() => { const t = document.querySelector('#result_list');
+                    if (!t) return [0, 0, 0];
+                    const box = t.closest('.results') || t.parentElement;
+                    return [t.getBoundingClientRect().right,
+                            Math.min(box.getBoundingClientRect().right, window.innerWidth),
+                            t.querySelectorAll('tbody tr').length] }"""
+            )
+            if rows == 0:
+                empty.add(link)
+            if right > edge + 1:
+                too_wide.append(f"{language} {link}: the table ends at {right:.0f} px, the window shows {edge:.0f} px")
+                shot(page, f"too_wide_{language}_{link}")
     assert not too_wide, too_wide
     # The check means something only where there are rows to show.
-    assert len(empty) <= len(ours) // 2, empty
+    assert len(empty) <= len(ours) // 2, sorted(empty)
 
 
 class _Quiet:
