@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/retail
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
+# The browser tests (tests/browser) drive Debian's chromium through Playwright (no browser download).
+TEST_LIBS := chromium
 
-.PHONY: demo test test-sqlite test-postgres lint venv sysdeps seed run messages bench clean
+.PHONY: demo test test-sqlite test-postgres lint venv sysdeps sysdeps-test _packages seed run messages bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +25,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 
 venv: $(VENV)/.dev
 
-# WeasyPrint needs Pango; without libharfbuzz-subset0 its PDFs are 4-8x slower.
+# WeasyPrint needs Pango; without libharfbuzz-subset0 its PDFs are 4-8x slower. `make test` also
+# needs chromium for the browser tests.
 sysdeps:
-	@missing=""; for p in $(SYSTEM_LIBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory _packages PACKAGES="$(SYSTEM_LIBS)"
+
+sysdeps-test:
+	@$(MAKE) --no-print-directory _packages PACKAGES="$(SYSTEM_LIBS) $(TEST_LIBS)"
+
+_packages:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "Installing system packages:$$missing"; \
@@ -69,7 +78,7 @@ test-postgres: $(VENV)/.dev
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $$url is not reachable (CI=true: failing)."; exit 1; \
 	else echo "PostgreSQL at $$url is not reachable: skipping the PostgreSQL run."; fi
 
-test: sysdeps lint test-sqlite test-postgres
+test: sysdeps-test lint test-sqlite test-postgres
 
 messages: $(VENV)/.dev
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemessages -l ru -l kk --no-obsolete --ignore=.venv --ignore=tests --ignore=bench

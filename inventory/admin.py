@@ -29,7 +29,7 @@ from .admin_mixins import (
     ReadOnlyAdminMixin,
     ShopScopedAdminMixin,
 )
-from .choices import DocumentStatus, Weekday
+from .choices import DocumentStatus, ShopFormat, Weekday
 from .imports import (
     ImportFileError,
     group_full_names,
@@ -79,10 +79,7 @@ class ShopAdmin(ShopScopedAdminMixin, HistoryAdmin):
         "name",
         "format",
         "city",
-        "address",
-        "time_zone",
         "price_zone",
-        "negative_stock_allowed",
         "is_active",
     ]
     list_display_links = ["code", "name"]
@@ -238,7 +235,13 @@ class StockBalanceInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("shop", "product").order_by("shop__code")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("shop", "product")
+            .exclude(shop__format=ShopFormat.TRANSIT)
+            .order_by("shop__code")
+        )
         if user_sees_all_shops(request.user):
             return queryset
         return queryset.filter(shop__in=shops_for_user(user=request.user))
@@ -316,16 +319,14 @@ class ProductAdmin(ProductCodeSearchMixin, HistoryAdmin):
         return super().get_queryset(request).annotate(main_barcode=main_barcode, **annotations)
 
     def get_list_display(self, request):
+        # What people look for first: the product, its barcode and its prices. Unit, VAT, scales
+        # and loyalty flags are on the product's page (and in the Excel export).
         return [
             "sku",
             "name",
-            "group",
-            "unit",
-            "vat_rate",
-            "is_weighted",
-            "plu",
             "barcode",
             *[_price_column(zone) for zone in self._zones(request)],
+            "group",
             "is_active",
         ]
 
@@ -561,12 +562,9 @@ class SupplierAdmin(HistoryAdmin):
     list_display = [
         "name",
         "tax_id",
-        "contact_person",
         "phone",
         "payment_terms_days",
-        "order_weekdays_display",
         "lead_time_days",
-        "min_order_amount",
         "is_active",
     ]
     list_filter = ["is_active", "payment_terms_days", "lead_time_days"]

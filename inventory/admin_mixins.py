@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .admin_export import ExcelExportMixin
 from .exceptions import DomainError
 from .models import Shop
-from .scoping import shop_fields, shops_for_user, user_may_see_shops, user_sees_all_shops, visible_to
+from .scoping import shop_fields, shops_for_user, user_may_see_shops, visible_to
 from .selectors import product_ids_matching_code
 from .services.common import ensure_period_open
 from .text import ControlCharacterValidator
@@ -60,9 +60,25 @@ class ShopScopedAdminMixin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.any_shop_fields:
             kwargs.setdefault("queryset", Shop.objects.trading().order_by("code"))
-        elif db_field.related_model is Shop and not user_sees_all_shops(request.user):
-            kwargs["queryset"] = shops_for_user(user=request.user)
+        elif db_field.related_model is Shop:
+            kwargs["queryset"] = shops_for_user(user=request.user).trading().order_by("code")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ShopListFilter(admin.RelatedFieldListFilter):
+    """Every list's filter by a shop ("shop", "till__shop", "to_shop"...): the shops the user may see,
+    by code, and never the transit pseudo-shop (goods in transit are a transfer's state, not a shop).
+
+    Registered for every relation to Shop (below), so a list filter written as a field name gets it.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        return [(shop.pk, str(shop)) for shop in shops_for_user(user=request.user).trading().order_by("code")]
+
+
+admin.FieldListFilter.register(
+    lambda field: field.is_relation and field.related_model is Shop, ShopListFilter, take_priority=True
+)
 
 
 def formfield_refuse_control_characters(formfield):

@@ -422,7 +422,7 @@ class InventoryShopScope:
 
     @staticmethod
     def shops_for_user(user):
-        return scoping.shops_for_user(user=user)
+        return scoping.shops_for_user(user=user).trading().order_by("code")  # never the transit pseudo-shop
 
     @staticmethod
     def product_groups():

@@ -656,11 +656,13 @@ def _seed_products(rng: random.Random, count: int, zones, actor) -> tuple[int, i
 SMALL_SHOP_ASSORTMENT = 2500
 
 
-def seed_stock(*, actor, days: int = 21, seed: int = 7) -> dict:
+def seed_stock(*, actor, days: int = 21, seed: int = 7, on_day=None) -> dict:
     """Opening balances for every shop, then `days` of receipts, transfers and write-offs.
 
     Everything goes through the document services, so the ledger, balances, postings and
     check_ledgers are what production would show. Skipped if the demo stock exists.
+    `on_day(day)` is called after each day's documents (the demo's sales of that day), so that
+    the history is written in date order and nothing posted later is dated earlier.
     """
     from .choices import ShopFormat, WriteOffReason
     from .models import (
@@ -720,8 +722,12 @@ def seed_stock(*, actor, days: int = 21, seed: int = 7) -> dict:
 
     suppliers = list(Supplier.objects.order_by("pk")[:40])
     supermarkets = [s for s in shops if s.format == ShopFormat.SUPERMARKET] or shops[:1]
+    in_transit: list[int] = []  # shipped yesterday, received today before anything else is posted
     for offset in range(days):
         day = start + datetime.timedelta(days=offset)
+        for document_id in in_transit:
+            transfer_receive(document_id=document_id, actor=actor, received_date=day)
+        in_transit = []
         for index, shop in enumerate(shops):
             if (index + offset) % 3 == 0:  # each shop gets a delivery every third day
                 lines = rng.sample(assortment[shop.pk], 20)
@@ -784,9 +790,12 @@ def seed_stock(*, actor, days: int = 21, seed: int = 7) -> dict:
                 ]
             )
             transfer_ship(document_id=document.pk, actor=actor)
-            if day < today:
-                transfer_receive(document_id=document.pk, actor=actor, received_date=day + datetime.timedelta(days=1))
+            in_transit.append(document.pk)
             counts["transfers"] += 1
+        if on_day:
+            on_day(day)
+    for document_id in in_transit:
+        transfer_receive(document_id=document_id, actor=actor, received_date=today)
 
     # A stocktake in progress in the second shop, book quantities taken, for the owner to try.
     dairy = ProductGroup.objects.filter(name="Dairy").first()

@@ -269,7 +269,7 @@ class ReceiptPayment(models.Model):
         verbose_name_plural = _("payments")
 
     def __str__(self) -> str:
-        return f"{self.type} {self.amount}"
+        return f"{self.get_type_display()} {self.amount}"
 
 
 class ReceiptConflict(models.Model):

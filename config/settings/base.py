@@ -30,7 +30,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.ChainAdminConfig",  # django.contrib.admin, with the "System" section
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -139,7 +139,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Internationalisation: English, Russian, Kazakh.
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own strings first (written by `make messages`), then the translations of the admin's
+# and the libraries' strings that their own Kazakh (and Russian) catalogues lack or misspell. The
+# first path wins over the later ones and over every catalogue Django and the libraries ship.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "overrides"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Almaty")
 # Kazakh number and date formats (Django has none) and day-first short dates in English.
 FORMAT_MODULE_PATH = ["config.formats"]

@@ -25,7 +25,7 @@ from .ledger import (
     stock_write_by_date,
 )
 from .prices import build_prices, price_change_cancel, price_change_create_posted, price_change_post
-from .recost import stock_recost_pair, stock_recost_pending
+from .recost import recost_deferred, stock_recost_pair, stock_recost_pending
 from .stock_documents import (
     goods_receipt_cancel,
     goods_receipt_post,
@@ -75,6 +75,7 @@ __all__ = [
     "price_change_cancel",
     "price_change_create_posted",
     "price_change_post",
+    "recost_deferred",
     "stock_recost_pair",
     "stock_recost_pending",
     "stock_reverse",

@@ -9,6 +9,7 @@ in bulk and updates the balances set-based. `stock_write` and `stock_reverse` ar
 stock-shaped doors to `ledger_write` and `ledger_reverse`.
 """
 
+import contextvars
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
@@ -486,9 +487,13 @@ def recost_scheduler_set(schedule: Callable[[], object] | None) -> None:
     _recost_scheduler = schedule
 
 
+# Set by `recost.recost_deferred()` for bulk loaders: queued pairs wait for the block's end.
+recost_deferring = contextvars.ContextVar("recost_deferring", default=False)
+
+
 def _schedule_recost() -> None:
     # Without a scheduler the queued pairs wait for the next run of the job (nothing is lost).
-    if _recost_scheduler is not None:
+    if _recost_scheduler is not None and not recost_deferring.get():
         _recost_scheduler()
 
 

@@ -16,6 +16,7 @@ the difference shows in the first open day's cost (as a till receipt from a clos
 posts on the first open day: one rule, `kernel.open_day`).
 """
 
+import contextlib
 from decimal import Decimal
 
 from django.db import transaction
@@ -25,7 +26,7 @@ from ..ledgers import LedgerAdjustment
 from ..models import RecostRequest, StockLedgerEntry
 from .common import period_lock_date
 from .kernel import balances_for_update, ledger_adjust, open_day, posting_create
-from .ledger import STOCK, pair_replay
+from .ledger import STOCK, pair_replay, recost_deferring
 
 ZERO = Decimal("0")
 
@@ -80,3 +81,16 @@ def stock_recost_pending(*, limit: int | None = None) -> int:
         stock_recost_pair(shop_id=shop_id, product_id=product_id)
         done += 1
     return done
+
+
+@contextlib.contextmanager
+def recost_deferred():
+    """For bulk loaders (the demo's month of history): re-costing is queued as always, but run once
+    when the block ends without an error, not after every transaction that queued it (without a
+    broker the job runs in-process, and the demo's back-dated sales queued it 1,080 times)."""
+    token = recost_deferring.set(True)
+    try:
+        yield
+    finally:
+        recost_deferring.reset(token)
+    stock_recost_pending()
