@@ -6,3 +6,10 @@ class CashConfig(AppConfig):
     name = "cash"
     verbose_name = _("Cash")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from inventory.ledgers import ledger_register
+
+        from .ledger import CASH
+
+        ledger_register(CASH)
