@@ -16,7 +16,7 @@ from inventory.scoping import visible_to
 
 from .choices import LocationKind
 from .models import CashBalance, CashierDiscrepancy, CashLedgerEntry, CashLocation, CashOrder, ExpenseCategory
-from .services import cash_order_cancel, cash_order_post
+from .services import cash_order_cancel, cash_order_post, location_balance_ensure
 
 
 @admin.register(CashLocation)
@@ -71,6 +71,11 @@ class CashLocationAdmin(ShopScopedAdminMixin, BaseAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # ledger rows point at it; switch it off instead
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            location_balance_ensure(obj)
 
 
 @admin.register(ExpenseCategory)

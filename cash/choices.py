@@ -21,6 +21,9 @@ class CashMovementKind(models.TextChoices):
     ORDER_OUT = "order_out", _("outgoing order")
     TAKINGS_OUT = "takings_out", _("shift takings out of the drawer")
     TAKINGS_IN = "takings_in", _("shift takings into the cash desk")
+    FLOAT_IN = "float_in", _("change fund into the drawer")
+    FLOAT_OUT = "float_out", _("change fund out of the drawer")
+    FLOAT_UNBOOKED = "float_unbooked", _("opening float not in the books")
     SHORTAGE = "shortage", _("cashier shortage")
     SURPLUS = "surplus", _("cashier surplus")
 

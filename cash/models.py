@@ -2,8 +2,9 @@
 
 The ledger (`cash.ledger.CASH`) is keyed by location; a balance never goes below zero (a
 CHECK on the balance row and the ledger's invariant under the lock). The one exception is a
-till drawer and only for till receipts: a sale or refund that happened is a fact and is
-accepted (`allows_negative` on the drawer's balance row, set when the drawer is created).
+till drawer or card takings, and only for till receipts and shift postings: a refund that
+happened is a fact and is accepted (`allows_negative` on the balance row, set by kind when
+the location is created; documents never take any location below zero).
 """
 
 from decimal import Decimal
@@ -131,7 +132,7 @@ class CashLedgerEntry(LedgerEntry):
 
 class CashBalance(LedgerBalance):
     """The money at a location: a cache of SUM(cash ledger), kept in the same transaction. Never below zero,
-    except a till drawer under till receipts (`allows_negative`)."""
+    except a till drawer or card takings under till receipts (`allows_negative`)."""
 
     SHOP_FIELDS = ("location__shop",)
 

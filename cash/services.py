@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from inventory.choices import DocumentType, PostingAction
@@ -45,7 +46,20 @@ CARD_PAYMENT = "card"
 # --- locations ---------------------------------------------------------------------------------------
 
 
-def _location_get_or_create(lookup: dict, defaults: dict, *, allows_negative: bool = False) -> CashLocation:
+# Till receipts are facts: a refund may take a drawer or card takings below zero. Nothing else may.
+TILL_FACT_KINDS = (LocationKind.DRAWER, LocationKind.CARD)
+
+
+def location_balance_ensure(location: CashLocation) -> None:
+    """Create a new location's balance row, saying whether till receipts may take it below zero (by its kind).
+
+    Every location gets it when it is created (here, or by the admin); the kernel would
+    otherwise create a plain one on the first write.
+    """
+    CashBalance.objects.get_or_create(location=location, defaults={"allows_negative": location.kind in TILL_FACT_KINDS})
+
+
+def _location_get_or_create(lookup: dict, defaults: dict) -> CashLocation:
     """A location by `lookup`, created with its balance row when missing; two creators race safely
     (the unique constraints decide, the loser reads the winner's row)."""
     location = CashLocation.objects.filter(**lookup).first()
@@ -54,7 +68,7 @@ def _location_get_or_create(lookup: dict, defaults: dict, *, allows_negative: bo
     try:
         with transaction.atomic():
             location = CashLocation.objects.create(**lookup, **defaults)
-            CashBalance.objects.create(location=location, allows_negative=allows_negative)
+            location_balance_ensure(location)
     except IntegrityError:
         return CashLocation.objects.get(**lookup)
     return location
@@ -79,8 +93,16 @@ def drawer_for_till(*, till_id: int, shop_id: int, till_code: str) -> CashLocati
             "code": f"TL{till_id}",
             "name": _("Till %(till)s drawer") % {"till": till_code},
         },
-        allows_negative=True,
     )
+
+
+def till_locations(*, till_id: int, shop: Shop, till_code: str) -> tuple[CashLocation, CashLocation]:
+    """The till's drawer and its shop's cash desk (one query when both exist; created on first use)."""
+    found = {
+        loc.kind: loc for loc in CashLocation.objects.filter(Q(till_id=till_id) | Q(kind=LocationKind.DESK, shop=shop))
+    }
+    drawer = found.get(LocationKind.DRAWER) or drawer_for_till(till_id=till_id, shop_id=shop.pk, till_code=till_code)
+    return drawer, found.get(LocationKind.DESK) or desk_for_shop(shop)
 
 
 def default_acquirer() -> CashLocation:
@@ -213,10 +235,75 @@ def receipts_cash_write(*, till_id: int, shop_id: int, till_code: str, receipts)
         ledger_write_by_date(CASH, movements_by_date=by_date, source_type=DocumentType.RECEIPT, till_facts=True)
 
 
+def _fact_date(shop_id: int, business_date: datetime.date) -> datetime.date:
+    """A shift's open or close is a fact, like a receipt: dated in a closed period, it posts on the first open day."""
+    lock = period_lock_date(shop_ids=[shop_id])
+    if lock is not None and business_date <= lock:
+        return lock + datetime.timedelta(days=1)
+    return business_date
+
+
+def shift_cash_open(
+    *,
+    till_id: int,
+    shop: Shop,
+    till_code: str,
+    shift_id: int,
+    shift_label: str,
+    opening_float: Decimal,
+    business_date: datetime.date,
+    actor=None,
+) -> dict:
+    """A shift's opening, in cash: inside sales' transaction that opens the shift.
+
+    The till counts its float: the books follow. Under the drawer's and desk's locks, a
+    drawer holding less than the float is topped up from the shop's cash desk (as far as the
+    desk holds; the rest is booked as an opening float not in the books, for the owner to
+    see); a drawer holding more gives the excess back to the desk. Nothing is written when
+    the books already agree. Returns the figures moved.
+    """
+    drawer, desk = till_locations(till_id=till_id, shop=shop, till_code=till_code)
+    balances = balances_for_update(CASH, [(drawer.pk,), (desk.pk,)])
+    gap = round_money(opening_float) - balances[(drawer.pk,)].amount
+    from_desk = min(gap, balances[(desk.pk,)].amount) if gap > 0 else gap
+    unbooked = gap - from_desk
+    movements = []
+    if from_desk > 0:
+        movements += [
+            LedgerMovement((desk.pk,), (-from_desk,), K.FLOAT_OUT, shift_id),
+            LedgerMovement((drawer.pk,), (from_desk,), K.FLOAT_IN, shift_id),
+        ]
+    elif from_desk < 0:
+        movements += [
+            LedgerMovement((drawer.pk,), (from_desk,), K.FLOAT_OUT, shift_id),
+            LedgerMovement((desk.pk,), (-from_desk,), K.FLOAT_IN, shift_id),
+        ]
+    if unbooked:
+        movements.append(LedgerMovement((drawer.pk,), (unbooked,), K.FLOAT_UNBOOKED, shift_id))
+    if movements:
+        posting = posting_create(
+            document_type=DocumentType.SHIFT_OPEN,
+            document_id=shift_id,
+            number=shift_label[:32],
+            action=PostingAction.POST,
+            actor=actor,
+        )
+        ledger_write(
+            CASH,
+            movements=movements,
+            posting_id=posting.pk,
+            business_date=_fact_date(shop.pk, business_date),
+            source_type=DocumentType.SHIFT_OPEN,
+            source_id=shift_id,
+            till_facts=True,
+        )
+    return {"float_from_desk": from_desk, "float_unbooked": unbooked}
+
+
 def shift_cash_close(
     *,
     till_id: int,
-    shop_id: int,
+    shop: Shop,
     till_code: str,
     shift_id: int,
     shift_label: str,
@@ -233,11 +320,8 @@ def shift_cash_close(
     cash desk. Dated `business_date`, or the first open day after a closed period (a close is
     a fact, like a receipt). Returns the figures for the Z-report.
     """
-    drawer = drawer_for_till(till_id=till_id, shop_id=shop_id, till_code=till_code)
-    desk = desk_for_shop(shop_id)
-    lock = period_lock_date(shop_ids=[shop_id])
-    if lock is not None and business_date <= lock:
-        business_date = lock + datetime.timedelta(days=1)
+    drawer, desk = till_locations(till_id=till_id, shop=shop, till_code=till_code)
+    business_date = _fact_date(shop.pk, business_date)
     balances = balances_for_update(CASH, [(drawer.pk,), (desk.pk,)])
     expected = balances[(drawer.pk,)].amount
     counted = round_money(counted_amount)
@@ -268,7 +352,7 @@ def shift_cash_close(
     )
     if difference:
         CashierDiscrepancy.objects.create(
-            shop_id=shop_id,
+            shop=shop,
             location=drawer,
             shift_id=shift_id,
             shift_label=shift_label[:48],

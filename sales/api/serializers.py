@@ -131,6 +131,13 @@ class BatchResult(serializers.Serializer):
 
 class ShiftOpenInput(serializers.Serializer):
     opening_float = money(min_value=Decimal("0"), default=Decimal("0"))
+    cashier = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text="The cashier's name: shortages and surpluses at the close are attributed to them.",
+    )
 
 
 class PaymentFigures(serializers.Serializer):
@@ -172,6 +179,9 @@ class ZReport(serializers.Serializer):
     last_time = serializers.DateTimeField(allow_null=True)
     opening_float = money()
     cash_expected = money(help_text="Opening float plus net cash.")
+    cash_difference = money(required=False, help_text="Counted minus the drawer's book balance, posted.")
+    cash_to_desk = money(required=False, help_text="Moved from the drawer to the shop's cash desk.")
+    cash_left_in_drawer = money(required=False, help_text="The change fund left in the drawer.")
 
 
 class TillFiguresStored(serializers.Serializer):
@@ -221,6 +231,7 @@ class ShiftOutput(serializers.ModelSerializer):
             "number",
             "opened_at",
             "opening_float",
+            "cashier_name",
             "closed_at",
             "counted_cash",
             "receipts_count",

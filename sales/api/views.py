@@ -124,7 +124,11 @@ class ShiftOpenView(TillView):
     def post(self, request):
         serializer = ShiftOpenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shift = shift_open(till=request.auth, opening_float=serializer.validated_data["opening_float"])
+        shift = shift_open(
+            till=request.auth,
+            opening_float=serializer.validated_data["opening_float"],
+            cashier_name=serializer.validated_data["cashier"],
+        )
         return Response(ShiftOutput(shift).data, status=status.HTTP_201_CREATED)
 
 

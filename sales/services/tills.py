@@ -7,6 +7,7 @@ from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from cash.services import shift_cash_close, shift_cash_open
 from inventory.money import round_money
 from inventory.selectors import shop_local_date
 
@@ -27,6 +28,9 @@ Z_REPORT_FIGURES = [
     ("last_receipt", gettext_lazy("last receipt")),
     ("opening_float", gettext_lazy("opening float")),
     ("cash_expected", gettext_lazy("cash expected")),
+    ("cash_difference", gettext_lazy("cash shortage (-) or surplus (+)")),
+    ("cash_to_desk", gettext_lazy("cash moved to the cash desk")),
+    ("cash_left_in_drawer", gettext_lazy("cash left in the drawer")),
 ]
 
 
@@ -59,20 +63,32 @@ def till_for_token(raw: str) -> Till | None:
 
 
 @transaction.atomic(durable=True)
-def shift_open(*, till: Till, opening_float: Decimal, opened_at=None) -> Shift:
+def shift_open(*, till: Till, opening_float: Decimal, opened_at=None, cashier_name: str = "") -> Shift:
     """Open the till's next shift. Raises ShiftAlreadyOpen (also when two opens race: a constraint decides)."""
     Till.objects.select_for_update().get(pk=till.pk)
     if Shift.objects.filter(till=till, closed_at__isnull=True).exists():
         raise ShiftAlreadyOpen()
     number = (Shift.objects.filter(till=till).aggregate(n=Max("number"))["n"] or 0) + 1
     opened_at = opened_at or timezone.now()
-    return Shift.objects.create(
+    shift = Shift.objects.create(
         till=till,
         number=number,
         opened_at=opened_at,
         business_date=shop_local_date(shop=till.shop, at=opened_at),
         opening_float=opening_float,
+        cashier_name=cashier_name,
     )
+    # The drawer's books follow the float the till counted (topped up from the cash desk, or given back).
+    shift_cash_open(
+        till_id=till.pk,
+        shop=till.shop,
+        till_code=till.code,
+        shift_id=shift.pk,
+        shift_label=f"{till.code} #{shift.number}",
+        opening_float=opening_float,
+        business_date=shift.business_date,
+    )
+    return shift
 
 
 @transaction.atomic(durable=True)
@@ -93,6 +109,18 @@ def shift_close(
     shift.closed_at = closed_at or timezone.now()
     shift.counted_cash = counted_cash
     shift.z_report = z_report_compute(shift)
+    # The drawer's cash: shortage or surplus against the cashier, takings to the shop's cash desk.
+    cash = shift_cash_close(
+        till_id=till.pk,
+        shop=till.shop,
+        till_code=till.code,
+        shift_id=shift.pk,
+        shift_label=f"{till.code} #{shift.number}",
+        cashier_name=shift.cashier_name,
+        counted_amount=counted_cash,
+        business_date=shop_local_date(shop=till.shop, at=shift.closed_at),
+    )
+    shift.z_report.update(_jsonable(cash))
     shift.till_report = _jsonable(till_report) if till_report else None
     shift.differences = z_report_differences(shift.z_report, till_report or {}, counted_cash)
     shift.has_differences = bool(shift.differences)

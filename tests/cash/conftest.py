@@ -9,6 +9,7 @@ from cash.models import CashLocation, ExpenseCategory
 from cash.services import cash_order_create, desk_for_shop
 from inventory.services.kernel import ledger_differences
 from tests.factories import ShopFactory
+from tests.sales.conftest import till_world  # noqa: F401  (the till fixture, for the till cash tests)
 
 D = Decimal
 DAY = datetime.date(2026, 11, 25)

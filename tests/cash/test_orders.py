@@ -267,3 +267,16 @@ def test_only_card_takings_can_be_the_default_acquirer_and_shops_own_drawers(sho
     with pytest.raises(IntegrityError), transaction.atomic():
         CashLocation.objects.create(kind=LocationKind.DESK, code="X-D", name="No shop")
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_every_cash_table_that_holds_posted_data_has_its_triggers(db):
+    from cash.models import CashierDiscrepancy
+
+    tables = [CashOrder, CashLedgerEntry, CashierDiscrepancy]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+        guarded = {row[0] for row in cursor.fetchall()}
+    assert [m._meta.db_table for m in tables if m._meta.db_table not in guarded] == []
