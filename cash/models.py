@@ -220,12 +220,19 @@ class CashOrder(Document):
     )
     counterparty = models.CharField(_("counterparty"), max_length=200, blank=True)
     amount = models.DecimalField(_("amount"), validators=POSITIVE_MONEY, **MONEY)
+    # A pay-in or pay-out recorded by a till: its shift (sales' row, a typed reference) and the
+    # till's own ID of the order, so that a till sending it again posts nothing.
+    shift_id = models.BigIntegerField(_("shift ID"), null=True, blank=True, editable=False, db_index=True)
+    client_uuid = models.UUIDField(_("till's order ID"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("cash order")
         verbose_name_plural = _("cash orders")
         ordering = ["-business_date", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="cash_order_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cash_order_amount_positive"),
+            models.UniqueConstraint(fields=["location", "client_uuid"], name="cash_order_unique_till_uuid"),
+        ]
 
     @property
     def lines(self):

@@ -33,7 +33,8 @@ from inventory.services.kernel import (
     posting_create,
 )
 
-from .choices import CashMovementKind, LocationKind, OrderDirection
+from .choices import CashMovementKind, LocationKind, OrderDirection, OrderReason
+from .exceptions import TillOrderConflict
 from .ledger import CASH
 from .models import CashBalance, CashierDiscrepancy, CashLocation, CashOrder
 
@@ -184,6 +185,53 @@ def cash_order_create(*, actor=None, post: bool = False, **fields) -> CashOrder:
         document_post(model=CashOrder, document_id=order.pk, actor=actor, write=_order_write, require_lines=False)
         order.refresh_from_db()
     return order
+
+
+def till_cash_order(
+    *,
+    till_id: int,
+    shop: Shop,
+    till_code: str,
+    shift_id: int,
+    client_uuid,
+    direction: str,
+    amount: Decimal,
+    business_date: datetime.date,
+    counterparty: str = "",
+    comment: str = "",
+) -> tuple[CashOrder, bool]:
+    """A pay-in or pay-out a till recorded during a shift, posted at once: (the order, created now?).
+
+    Inside sales' transaction, under the shift's lock. Into or out of the till's drawer; the
+    other side is the shop's cash desk, or the outside `counterparty` when the till names one.
+    The same `client_uuid` again with the same body returns the first order and posts
+    nothing; with another body it raises TillOrderConflict. Raises LedgerOverdraft when the
+    paying side does not hold the amount (documents never take a location below zero).
+    """
+    drawer, desk = till_locations(till_id=till_id, shop=shop, till_code=till_code)
+    existing = CashOrder.objects.filter(location=drawer, client_uuid=client_uuid).first()
+    if existing is not None:
+        if (existing.direction, existing.amount, existing.counterparty) != (direction, amount, counterparty):
+            raise TillOrderConflict()
+        return existing, False
+    order = CashOrder(
+        direction=direction,
+        reason=OrderReason.TILL_CASH,
+        location=drawer,
+        counter_location=None if counterparty else desk,
+        shop=shop,
+        counterparty=counterparty,
+        comment=comment,
+        amount=amount,
+        shift_id=shift_id,
+        client_uuid=client_uuid,
+        business_date=_fact_date(shop.pk, business_date),
+    )
+    _validate(order)
+    order.save()
+    document_post(model=CashOrder, document_id=order.pk, actor=None, write=_order_write, require_lines=False)
+    order.refresh_from_db()
+    return order, True
 
 
 # --- till receipts and shift close (inside sales' transaction) ---------------------------------------

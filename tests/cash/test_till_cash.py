@@ -215,3 +215,57 @@ def test_build_receipt_movements_sums_each_payment_type_per_receipt():
         ((2,), (D("1"),), K.CARD_SALE, 10, 10, 100),
         ((1,), (D("-3"),), K.SALE_RETURN, 11, 11, 101),
     ]
+
+
+CASH_API = "/api/v1/till/cash/"
+
+
+def test_a_till_pays_in_from_the_desk_and_out_to_a_supplier_and_the_z_report_shows_both(till_world):
+    import uuid
+
+    client = till_world["client"]
+    desk = desk_for_shop(till_world["shop"])
+    cash_order_create(
+        direction=OrderDirection.IN,
+        reason=OrderReason.OTHER,
+        location=desk,
+        amount=D("2000"),
+        business_date=DAY,
+        post=True,
+    )
+    pay_in = {"uuid": str(uuid.uuid4()), "direction": "in", "amount": "1500.00"}
+    response = client.post(CASH_API, pay_in, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["number"].startswith("CI-TL")
+    again = client.post(CASH_API, pay_in, format="json")
+    assert again.status_code == 200 and again.json()["id"] == response.json()["id"]
+    conflict = client.post(CASH_API, {**pay_in, "amount": "1.00"}, format="json")
+    assert conflict.status_code == 409
+    pay_out = {"uuid": str(uuid.uuid4()), "direction": "out", "amount": "300.00", "counterparty": "Water supplier"}
+    assert client.post(CASH_API, pay_out, format="json").status_code == 201
+    drawer = drawer_of(till_world)
+    assert (balance(drawer), balance(desk)) == (D("6200.00"), D("500.00"))  # 5000 + 1500 - 300; 2000 - 1500
+    shift = Shift.objects.get()
+    response = client.post(f"/api/v1/till/shifts/{shift.pk}/close/", {"counted_cash": "6200.00"}, format="json")
+    report = response.json()["z_report"]
+    assert (D(report["cash_paid_in"]), D(report["cash_paid_out"]), D(report["cash_expected"])) == (
+        D("1500.00"),
+        D("300.00"),
+        D("6200.00"),
+    )
+    assert response.json()["differences"] == [] and not CashierDiscrepancy.objects.exists()
+
+
+def test_a_pay_in_the_desk_cannot_cover_is_refused_and_a_closed_shift_records_nothing(till_world):
+    import uuid
+
+    client = till_world["client"]
+    response = client.post(CASH_API, {"uuid": str(uuid.uuid4()), "direction": "in", "amount": "10.00"}, format="json")
+    assert response.status_code == 400 and "Not enough cash" in str(response.json())
+    shift = Shift.objects.get()
+    client.post(f"/api/v1/till/shifts/{shift.pk}/close/", {"counted_cash": "5000.00"}, format="json")
+    response = client.post(
+        CASH_API, {"uuid": str(uuid.uuid4()), "direction": "out", "amount": "10.00", "counterparty": "x"}, format="json"
+    )
+    assert response.status_code == 404
+    assert not CashLedgerEntry.objects.filter(source_type=DocumentType.CASH_ORDER).exists()
