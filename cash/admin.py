@@ -5,18 +5,30 @@ company's bank accounts, transit and card takings are the owner's); every list e
 Excel (the export mixin is added to every admin list).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from inventory.admin_export import ExcelExportMixin
 from inventory.admin_mixins import BaseAdmin, DocumentAdminMixin, ReadOnlyAdminMixin, ShopScopedAdminMixin
-from inventory.scoping import visible_to
+from inventory.exceptions import DomainError
+from inventory.scoping import user_may_see_shops, visible_to
 
 from .choices import LocationKind
-from .models import CashBalance, CashierDiscrepancy, CashLedgerEntry, CashLocation, CashOrder, ExpenseCategory
-from .services import cash_order_cancel, cash_order_post, location_balance_ensure
+from .models import (
+    CashBalance,
+    CashDeskOverLimit,
+    CashierDiscrepancy,
+    CashLedgerEntry,
+    CashLocation,
+    CashOrder,
+    ExpenseCategory,
+)
+from .services import cash_order_cancel, cash_order_post, encashment_prepare, location_balance_ensure
 
 
 @admin.register(CashLocation)
@@ -188,3 +200,45 @@ class CashierDiscrepancyAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmi
     list_select_related = ["shop"]
     search_fields = ["cashier_name", "shift_label"]
     date_hierarchy = "business_date"
+
+
+@admin.register(CashDeskOverLimit)
+class CashDeskOverLimitAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
+    """Cash desks holding more than their limit now; "Prepare encashment" drafts the order for the excess."""
+
+    list_display = ["shop", "name", "balance_amount", "cash_limit_amount", "excess_amount"]
+    list_select_related = ["shop", "balance"]
+    list_filter = ["shop"]
+    actions = ["prepare_encashment"]
+
+    @admin.display(description=gettext_lazy("balance"), ordering="balance__amount")
+    def balance_amount(self, obj):
+        return obj.balance.amount
+
+    @admin.display(description=gettext_lazy("over the limit by"))
+    def excess_amount(self, obj):
+        return obj.balance.amount - obj.cash_limit_amount
+
+    @admin.action(description=gettext_lazy("Prepare encashment of the excess"), permissions=["view"])
+    def prepare_encashment(self, request, queryset):
+        if not request.user.has_perm("cash.add_cashorder"):
+            self.message_user(request, _("You may not create cash orders."), messages.ERROR)
+            return None
+        made = []
+        for desk in queryset.order_by("pk"):
+            if not user_may_see_shops(request.user, [desk.shop_id]):
+                continue
+            try:
+                made.append(encashment_prepare(location_id=desk.pk, actor=request.user))
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        if not made:
+            return None
+        self.message_user(
+            request,
+            _("Draft encashment orders prepared: %(numbers)s. Check and post them.")
+            % {"numbers": ", ".join(o.number for o in made)},
+            messages.SUCCESS,
+        )
+        url = reverse("admin:cash_cashorder_changelist") + "?status__exact=draft&reason__exact=encashment"
+        return HttpResponseRedirect(url)

@@ -302,3 +302,27 @@ class CashierDiscrepancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift_label} {self.cashier_name} {self.amount:+}"
+
+
+class OverLimitManager(models.Manager):
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(
+                kind=LocationKind.DESK,
+                cash_limit_amount__isnull=False,
+                balance__amount__gt=models.F("cash_limit_amount"),
+            )
+        )
+
+
+class CashDeskOverLimit(CashLocation):
+    """Cash desks holding more than their shop's cash limit: to be encashed."""
+
+    objects = OverLimitManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("cash desk over its limit")
+        verbose_name_plural = _("cash over limit")

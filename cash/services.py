@@ -234,6 +234,32 @@ def till_cash_order(
     return order, True
 
 
+@transaction.atomic(durable=True)
+def encashment_prepare(*, location_id: int, actor=None) -> CashOrder:
+    """A draft encashment of a cash desk's excess over its cash limit: desk -> money in transit.
+
+    The owner checks and posts it when the collector takes the bag. Raises DomainError when
+    the desk is within its limit (or has none).
+    """
+    desk = CashLocation.objects.select_related("balance").get(pk=location_id)
+    limit = desk.cash_limit_amount
+    held = desk.balance.amount if hasattr(desk, "balance") else ZERO
+    if desk.kind != LocationKind.DESK or limit is None or held <= limit:
+        raise DomainError(_("%(desk)s is within its cash limit: nothing to encash.") % {"desk": desk})
+    order = CashOrder(
+        direction=OrderDirection.OUT,
+        reason=OrderReason.ENCASHMENT,
+        location=desk,
+        counter_location=transit_location(),
+        amount=held - limit,
+        created_by=actor,
+        comment=_("The excess over the cash limit of %(limit)s.") % {"limit": limit},
+    )
+    _validate(order)
+    order.save()
+    return order
+
+
 # --- till receipts and shift close (inside sales' transaction) ---------------------------------------
 
 

@@ -33,7 +33,14 @@ STOCK_DOCUMENT_MODELS = [
 
 # Cash documents a shop manager works on for their own shops; what they see of cash besides.
 CASH_DOCUMENT_MODELS = ["cashorder"]
-CASH_VIEW_MODELS = ["cashlocation", "cashbalance", "cashledgerentry", "cashierdiscrepancy", "expensecategory"]
+CASH_VIEW_MODELS = [
+    "cashlocation",
+    "cashbalance",
+    "cashledgerentry",
+    "cashierdiscrepancy",
+    "expensecategory",
+    "cashdeskoverlimit",
+]
 
 # Personal API tokens: everyone issues and revokes their own (the admin shows each person only
 # theirs); the owner, by `manage_all_apitokens`, those of every user.

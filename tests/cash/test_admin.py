@@ -101,3 +101,32 @@ def test_the_cash_lists_export_to_excel(client, owner, desk):
         assert response.status_code == 200, name
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet.max_row == 2, name
+
+
+def test_desks_over_their_limit_are_listed_and_the_excess_is_prepared_for_encashment(client, owner, desk):
+    from cash.choices import LocationKind
+    from cash.models import CashLocation
+
+    quiet = desk_for_shop(ShopFactory(code="08"))
+    CashLocation.objects.filter(pk__in=[desk.pk, quiet.pk]).update(cash_limit_amount=D("1000.00"))
+    fill(desk, "1500.25")
+    fill(quiet, "1000.00")  # at the limit is within it
+    client.force_login(owner)
+    listed = client.get(reverse("admin:cash_cashdeskoverlimit_changelist"))
+    assert [x.pk for x in listed.context["cl"].result_list] == [desk.pk]
+    response = client.post(
+        reverse("admin:cash_cashdeskoverlimit_changelist"),
+        {"action": "prepare_encashment", "_selected_action": [desk.pk]},
+    )
+    assert response.status_code == 302
+    order = CashOrder.objects.get(reason=OrderReason.ENCASHMENT)
+    assert (order.status, order.location_id, order.amount, order.direction) == (
+        DocumentStatus.DRAFT,
+        desk.pk,
+        D("500.25"),
+        OrderDirection.OUT,
+    )
+    assert order.counter_location.kind == LocationKind.TRANSIT
+    do(client, order, "post")
+    assert balance(desk) == D("1000.00") and balance(order.counter_location) == D("500.25")
+    assert not client.get(reverse("admin:cash_cashdeskoverlimit_changelist")).context["cl"].result_list
