@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from cash.demo import seed_cash
 from inventory.demo import seed_inventory, seed_stock
 from inventory.models import Shop
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
@@ -73,6 +74,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Sales: {sales['tills']} tills, {sales['shifts']} shifts, {sales['receipts']} receipts "
                 f"({sales['returns']} returns) uploaded ({time.monotonic() - started:.1f} s)."
+            )
+            started = time.monotonic()
+            cash = seed_cash(days=days, actor=users["admin"])
+            self.stdout.write(
+                f"Cash: {cash['encashments']} encashments, {cash['bank_credits']} bank credits, "
+                f"{cash['expenses']} expenses posted ({time.monotonic() - started:.1f} s)."
             )
         manager = users["manager"]
         if not manager.managed_shops.exists():
