@@ -1,0 +1,149 @@
+"""The back-office API of cash: balances, the ledger and cash orders of the shops the user may see.
+
+Read-only (documents are posted in the admin; tills record pay-ins through the till API).
+Filters by shop, location, category (with its subcategories) and date, as the issue asks.
+"""
+
+import django_filters
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from rest_framework import generics, serializers
+
+from inventory.api_shared import FilterSet, IdFilter, NewestFirstCursor, ShopScopedAPIMixin
+
+from .models import CashBalance, CashLedgerEntry, CashOrder, ExpenseCategory
+
+
+class BalanceSerializer(serializers.ModelSerializer):
+    location_code = serializers.CharField(source="location.code", read_only=True)
+    location_name = serializers.CharField(source="location.name", read_only=True)
+    kind = serializers.CharField(source="location.kind", read_only=True)
+    shop = serializers.IntegerField(source="location.shop_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CashBalance
+        fields = ["location", "location_code", "location_name", "kind", "shop", "amount", "updated_at"]
+
+
+class BalanceFilter(FilterSet):
+    shop = IdFilter(field_name="location__shop", label=_("shop"))
+    kind = django_filters.CharFilter(field_name="location__kind", label=_("kind"))
+
+    class Meta:
+        model = CashBalance
+        fields = ["location"]
+
+
+class BalanceListView(ShopScopedAPIMixin, generics.ListAPIView):
+    """The money at every location the user may see, now."""
+
+    queryset = CashBalance.objects.select_related("location")
+    serializer_class = BalanceSerializer
+    filterset_class = BalanceFilter
+    pagination_class = NewestFirstCursor
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CashLedgerEntry
+        fields = [
+            "id",
+            "location",
+            "business_date",
+            "kind",
+            "amount",
+            "source_type",
+            "source_id",
+            "posting",
+            "reversal_of",
+        ]
+
+
+class EntryFilter(FilterSet):
+    shop = IdFilter(field_name="location__shop", label=_("shop"))
+    date_from = django_filters.DateFilter(field_name="business_date", lookup_expr="gte", label=_("from"))
+    date_to = django_filters.DateFilter(field_name="business_date", lookup_expr="lte", label=_("to"))
+
+    class Meta:
+        model = CashLedgerEntry
+        fields = ["location", "kind", "source_type"]
+
+
+class EntryListView(ShopScopedAPIMixin, generics.ListAPIView):
+    """Cash ledger rows, newest first."""
+
+    queryset = CashLedgerEntry.objects.all()
+    serializer_class = EntrySerializer
+    filterset_class = EntryFilter
+    pagination_class = NewestFirstCursor
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CashOrder
+        fields = [
+            "id",
+            "number",
+            "status",
+            "business_date",
+            "direction",
+            "reason",
+            "category",
+            "category_name",
+            "shop",
+            "location",
+            "counter_location",
+            "counterparty",
+            "amount",
+            "comment",
+            "shift_id",
+            "posted_at",
+            "cancelled_at",
+        ]
+
+
+class CategoryFilter(IdFilter):
+    """An expense category and every category below it."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        path_ = ExpenseCategory.objects.filter(pk=value).values_list("path", flat=True).first()
+        if path_ is None:
+            return qs.none()
+        return qs.filter(category__path__startswith=path_)
+
+
+class OrderFilter(FilterSet):
+    category = CategoryFilter(label=_("expense category (with its subcategories)"))
+    date_from = django_filters.DateFilter(field_name="business_date", lookup_expr="gte", label=_("from"))
+    date_to = django_filters.DateFilter(field_name="business_date", lookup_expr="lte", label=_("to"))
+
+    class Meta:
+        model = CashOrder
+        fields = ["shop", "location", "direction", "reason", "status"]
+
+
+class OrderListView(ShopScopedAPIMixin, generics.ListAPIView):
+    """Cash orders, newest first."""
+
+    queryset = CashOrder.objects.select_related("category")
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    pagination_class = NewestFirstCursor
+
+
+class OrderDetailView(ShopScopedAPIMixin, generics.RetrieveAPIView):
+    queryset = CashOrder.objects.select_related("category")
+    serializer_class = OrderSerializer
+
+
+# `id`: the bounded integer converter the project registers with the till API (sales.api.urls).
+urlpatterns = [
+    path("cash/balances/", BalanceListView.as_view(), name="cash-balance-list"),
+    path("cash/entries/", EntryListView.as_view(), name="cash-entry-list"),
+    path("cash/orders/", OrderListView.as_view(), name="cash-order-list"),
+    path("cash/orders/<id:pk>/", OrderDetailView.as_view(), name="cash-order-detail"),
+]
