@@ -13,3 +13,5 @@ class CashConfig(AppConfig):
         from .ledger import CASH
 
         ledger_register(CASH)
+
+        from . import admin_reports  # noqa: F401  (registers the cash book with the report engine)
