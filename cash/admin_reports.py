@@ -25,8 +25,8 @@ def cash_book_report(params: dict) -> ReportData:
     desk = CashLocation.objects.filter(kind=LocationKind.DESK, shop=shop).first()
     days = cash_book(location_id=desk.pk, date_from=date_from, date_to=date_to) if desk else []
     columns = [
-        Column(_("Date"), width=12),
-        Column(_("Document"), width=24),
+        Column(_("Date"), width=24),
+        Column(_("Document"), width=44),
         Column(_("What")),
         Column(_("In"), MONEY_FORMAT, width=16),
         Column(_("Out"), MONEY_FORMAT, width=16),

@@ -14,6 +14,18 @@ from inventory.api_shared import FilterSet, IdFilter, NewestFirstCursor, ShopSco
 from .models import CashBalance, CashLedgerEntry, CashOrder, ExpenseCategory
 
 
+class CashFilterSet(FilterSet):
+    """Each filter once: `?shop=1&shop=2` is an error, not the last one silently."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if hasattr(self.data, "getlist") and len(self.data.getlist(name)) > 1:
+                self.form.add_error(name, _("Give this parameter once."))
+                valid = False
+        return valid
+
+
 class BalanceSerializer(serializers.ModelSerializer):
     location_code = serializers.CharField(source="location.code", read_only=True)
     location_name = serializers.CharField(source="location.name", read_only=True)
@@ -25,7 +37,7 @@ class BalanceSerializer(serializers.ModelSerializer):
         fields = ["location", "location_code", "location_name", "kind", "shop", "amount", "updated_at"]
 
 
-class BalanceFilter(FilterSet):
+class BalanceFilter(CashFilterSet):
     shop = IdFilter(field_name="location__shop", label=_("shop"))
     kind = django_filters.CharFilter(field_name="location__kind", label=_("kind"))
 
@@ -44,6 +56,9 @@ class BalanceListView(ShopScopedAPIMixin, generics.ListAPIView):
 
 
 class EntrySerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="The movement's kind (cash.choices.CashMovementKind).")
+    source_type = serializers.CharField(read_only=True)
+
     class Meta:
         model = CashLedgerEntry
         fields = [
@@ -59,7 +74,7 @@ class EntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class EntryFilter(FilterSet):
+class EntryFilter(CashFilterSet):
     shop = IdFilter(field_name="location__shop", label=_("shop"))
     date_from = django_filters.DateFilter(field_name="business_date", lookup_expr="gte", label=_("from"))
     date_to = django_filters.DateFilter(field_name="business_date", lookup_expr="lte", label=_("to"))
@@ -79,6 +94,9 @@ class EntryListView(ShopScopedAPIMixin, generics.ListAPIView):
 
 
 class OrderSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft, posted or cancelled.")
+    direction = serializers.CharField(read_only=True, help_text="in or out.")
+    reason = serializers.CharField(read_only=True, help_text="cash.choices.OrderReason.")
     category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
 
     class Meta:
@@ -116,7 +134,7 @@ class CategoryFilter(IdFilter):
         return qs.filter(category__path__startswith=path_)
 
 
-class OrderFilter(FilterSet):
+class OrderFilter(CashFilterSet):
     category = CategoryFilter(label=_("expense category (with its subcategories)"))
     date_from = django_filters.DateFilter(field_name="business_date", lookup_expr="gte", label=_("from"))
     date_to = django_filters.DateFilter(field_name="business_date", lookup_expr="lte", label=_("to"))
