@@ -6,8 +6,8 @@ Flushes and seeds the database (20,000 items, 36 shops), starts gunicorn on 127.
 (2 sync workers: the machine has 2 cores) and drives it from separate client processes:
 single receipts of 5 lines from 2 concurrent tills; batches of 100 such receipts from 2
 tills; a full catalogue pull. Beside each write figure, the rate at which hand-written SQL
-writes the same rows (receipt, 5 lines, 5 ledger rows, 5 balance updates, a posting and a
-payment) into the same tables in the same run, as a ratio. Then a year of one shop's sales
+writes the same rows (receipt, 5 lines, 5 ledger rows, 5 balance updates, a posting, a
+payment and the drawer's cash row) into the same tables in the same run, as a ratio. Then a year of one shop's sales
 (BENCH_YEAR_RECEIPTS_PER_DAY, default 600, written with SQL) and the time of the one-year
 sales report of that shop.
 """
@@ -203,12 +203,14 @@ def plain_sql(catalogue, receipts: int, per_transaction: int, seed: int = 5) -> 
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from cash.services import drawer_for_till
     from inventory.models import Shop
     from sales.services import shift_open
 
     till = till_plain(seed)
     shift = shift_open(till=till, opening_float=Decimal("0"))
     shop_id = till.shop_id
+    drawer_id = drawer_for_till(till_id=till.pk, shop_id=shop_id, till_code=till.code).pk
     zone = Shop.objects.filter(pk=shop_id).values_list("price_zone_id", flat=True).get()
     rng = random.Random(seed)
     work = [(n + 1, uuid.uuid4(), rng.sample(catalogue, 5)) for n in range(receipts)]
@@ -334,6 +336,20 @@ def plain_sql(catalogue, receipts: int, per_transaction: int, seed: int = 5) -> 
             c.execute(
                 "UPDATE sales_till SET last_upload_at = %s, last_sequence = GREATEST(last_sequence, %s) WHERE id = %s",
                 [now, chunk[-1][0], till.pk],
+            )
+            # The drawer's cash: one ledger row per receipt, its balance locked and updated once.
+            c.execute("SELECT id FROM cash_cashbalance WHERE location_id = %s FOR UPDATE", [drawer_id])
+            ids = [receipt_of[s] for s, _u, _i in chunk]
+            c.execute(
+                "INSERT INTO cash_cashledgerentry (location_id, amount, business_date, kind, source_type, source_id, "
+                "source_line_id, posting_id, created_at) "
+                "SELECT %s, t, %s, 'sale', 'receipt', r, r, g, %s "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(r, g, t)",
+                [drawer_id, today, now, ids, [posting_of[r] for r in ids], [totals[s] for s, _u, _i in chunk]],
+            )
+            c.execute(
+                "UPDATE cash_cashbalance SET amount = amount + %s, updated_at = %s WHERE location_id = %s",
+                [sum(totals.values(), Decimal(0)), now, drawer_id],
             )
     return clock() - t
 

@@ -84,3 +84,6 @@ class DocumentType(models.TextChoices):
     PRICE_CHANGE = "price_change", _("price change")
     RECOST = "recost", _("re-costing")
     RECEIPT = "receipt", _("till receipt")
+    CASH_ORDER = "cash_order", _("cash order")
+    SHIFT_OPEN = "shift_open", _("shift opening")
+    SHIFT_CLOSE = "shift_close", _("shift close")

@@ -31,6 +31,17 @@ STOCK_DOCUMENT_MODELS = [
     "stocktakeline",
 ]
 
+# Cash documents a shop manager works on for their own shops; what they see of cash besides.
+CASH_DOCUMENT_MODELS = ["cashorder"]
+CASH_VIEW_MODELS = [
+    "cashlocation",
+    "cashbalance",
+    "cashledgerentry",
+    "cashierdiscrepancy",
+    "expensecategory",
+    "cashdeskoverlimit",
+]
+
 # Personal API tokens: everyone issues and revokes their own (the admin shows each person only
 # theirs); the owner, by `manage_all_apitokens`, those of every user.
 OWN_API_TOKENS = ("accounts", "apitoken", ("view", "add", "change"))
@@ -47,6 +58,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "openingbalance", ALL),
         ("inventory", "openingbalanceline", ALL),
         ("inventory", "periodlock", ALL),
+        *[("cash", model, ALL) for model in [*CASH_DOCUMENT_MODELS, "cashlocation", "expensecategory"]],
         ("reports", "*", ALL),
         ("django_celery_results", "*", ("view",)),
         OWN_API_TOKENS,
@@ -67,6 +79,8 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "stockbalance", ("view",)),
         ("inventory", "stockledgerentry", ("view",)),
         ("reports", "reportfile", ("view",)),
+        *[("cash", model, ALL) for model in CASH_DOCUMENT_MODELS],
+        *[("cash", model, ("view",)) for model in CASH_VIEW_MODELS],
         ("sales", "till", ("view",)),
         ("sales", "shift", ("view",)),
         ("sales", "receipt", ("view",)),

@@ -111,6 +111,7 @@ class Shift(models.Model):
     # server's clock is and however late the shift closes.
     business_date = models.DateField(_("date"), db_index=True)
     opening_float = models.DecimalField(_("opening float"), default=0, **MONEY)
+    cashier_name = models.CharField(_("cashier"), max_length=100, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     counted_cash = models.DecimalField(_("counted cash"), null=True, blank=True, **MONEY)
     receipts_count = models.PositiveIntegerField(_("receipts"), default=0)

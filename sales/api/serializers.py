@@ -133,6 +133,39 @@ class BatchResult(serializers.Serializer):
 
 class ShiftOpenInput(serializers.Serializer):
     opening_float = money(min_value=Decimal("0"), default=Decimal("0"))
+    cashier = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text="The cashier's name: shortages and surpluses at the close are attributed to them.",
+    )
+
+
+class TillCashInput(serializers.Serializer):
+    """A pay-in or pay-out recorded by the till during its open shift."""
+
+    uuid = serializers.UUIDField(help_text="The till's own ID of the order: sending it again posts nothing.")
+    direction = serializers.ChoiceField(choices=[("in", "into the drawer"), ("out", "out of the drawer")])
+    amount = money(min_value=Decimal("0.01"))
+    counterparty = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        default="",
+        help_text="Who brought or took the cash, when it is not the shop's cash desk (empty: the cash desk).",
+    )
+    comment = TextField(required=False, allow_blank=True, max_length=500, default="", multiline=True)
+
+
+class TillCashOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    uuid = serializers.UUIDField(source="client_uuid")
+    direction = serializers.CharField()
+    amount = money()
+    business_date = serializers.DateField()
+    status = serializers.CharField()
 
 
 class PaymentFigures(serializers.Serializer):
@@ -173,7 +206,12 @@ class ZReport(serializers.Serializer):
     first_time = serializers.DateTimeField(allow_null=True, help_text="In the shop's time zone, with its offset.")
     last_time = serializers.DateTimeField(allow_null=True, help_text="In the shop's time zone, with its offset.")
     opening_float = money()
-    cash_expected = money(help_text="Opening float plus net cash.")
+    cash_paid_in = money(required=False, help_text="Pay-ins the till recorded during the shift.")
+    cash_paid_out = money(required=False, help_text="Pay-outs the till recorded during the shift.")
+    cash_expected = money(help_text="Opening float plus net cash plus pay-ins minus pay-outs.")
+    cash_difference = money(required=False, help_text="Counted minus the drawer's book balance, posted.")
+    cash_to_desk = money(required=False, help_text="Moved from the drawer to the shop's cash desk.")
+    cash_left_in_drawer = money(required=False, help_text="The change fund left in the drawer.")
 
 
 class TillFiguresStored(serializers.Serializer):
@@ -232,6 +270,7 @@ class ShiftOutput(serializers.ModelSerializer):
             "number",
             "opened_at",
             "opening_float",
+            "cashier_name",
             "closed_at",
             "counted_cash",
             "receipts_count",

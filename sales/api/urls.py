@@ -24,6 +24,7 @@ urlpatterns = [
     path("till/receipts/batch/", views.ReceiptBatchView.as_view(), name="receipt-batch"),
     path("till/shifts/", views.ShiftOpenView.as_view(), name="shift-open"),
     path("till/shifts/<id:shift_id>/close/", views.ShiftCloseView.as_view(), name="shift-close"),
+    path("till/cash/", views.TillCashView.as_view(), name="till-cash"),
     path("till/state/", views.TillStateView.as_view(), name="till-state"),
     path("till/catalogue/", views.CatalogueView.as_view(), name="catalogue"),
     path("till/barcodes/<str:code>/", views.BarcodeLookupView.as_view(), name="barcode-lookup"),

@@ -23,7 +23,7 @@ from inventory.text import control_character
 
 from ..exceptions import ReceiptConflictError, ReceiptInvalid
 from ..selectors import till_state_get
-from ..services import MAX_BATCH, Status, receipts_ingest, shift_close, shift_open
+from ..services import MAX_BATCH, Status, receipts_ingest, shift_close, shift_open, till_cash_record
 from .authentication import IsTill, TillTokenAuthentication
 from .serializers import (
     BarcodeLookupResult,
@@ -36,6 +36,8 @@ from .serializers import (
     ShiftCloseInput,
     ShiftOpenInput,
     ShiftOutput,
+    TillCashInput,
+    TillCashOutput,
     TillState,
 )
 
@@ -144,8 +146,37 @@ class ShiftOpenView(TillView):
     def post(self, request):
         serializer = ShiftOpenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shift = shift_open(till=request.auth, opening_float=serializer.validated_data["opening_float"])
+        shift = shift_open(
+            till=request.auth,
+            opening_float=serializer.validated_data["opening_float"],
+            cashier_name=serializer.validated_data["cashier"],
+        )
         return Response(ShiftOutput(shift).data, status=status.HTTP_201_CREATED)
+
+
+class TillCashView(TillView):
+    @extend_schema(
+        operation_id="till_cash_record",
+        request=TillCashInput,
+        responses={201: TillCashOutput, 200: TillCashOutput},
+        summary="Record a pay-in or pay-out",
+        description="Cash into or out of the drawer during the open shift, from or to the shop's cash desk (or "
+        "a named counterparty); posted at once and shown on the shift's Z-report. The same uuid again: 200 "
+        "with the first order; with another body: 409.",
+    )
+    def post(self, request):
+        serializer = TillCashInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order, created = till_cash_record(
+            till=request.auth,
+            client_uuid=data["uuid"],
+            direction=data["direction"],
+            amount=data["amount"],
+            counterparty=data["counterparty"],
+            comment=data["comment"],
+        )
+        return Response(TillCashOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ShiftCloseView(TillView):

@@ -1,7 +1,15 @@
 """Till use cases: tokens, shifts with their Z-reports, receipts and returns."""
 
 from .receipts import MAX_BATCH, RECEIPT_SOURCE, Outcome, Status, payload_hash, receipts_ingest
-from .tills import Z_REPORT_FIGURES, shift_close, shift_open, till_for_token, till_token_issue, till_token_revoke
+from .tills import (
+    Z_REPORT_FIGURES,
+    shift_close,
+    shift_open,
+    till_cash_record,
+    till_for_token,
+    till_token_issue,
+    till_token_revoke,
+)
 
 __all__ = [
     "MAX_BATCH",
@@ -13,6 +21,7 @@ __all__ = [
     "receipts_ingest",
     "shift_close",
     "shift_open",
+    "till_cash_record",
     "till_for_token",
     "till_token_issue",
     "till_token_revoke",

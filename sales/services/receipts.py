@@ -27,6 +27,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cash.services import receipts_cash_write
 from inventory.bulk import rows_insert  # for sales' own tables only
 from inventory.choices import DocumentType, PostingAction, StockMovementKind
 from inventory.db_guards import posting_marker
@@ -485,6 +486,15 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
                     Receipt.objects.filter(pk__any=pks).update(negative_stock=flag)
     for receipt in receipts:
         receipt.negative_stock = receipt.pk in provisional
+    receipts_cash_write(  # cash to the drawer, cards to the acquirer (cash.services)
+        till_id=till.pk,
+        shop_id=shop.pk,
+        till_code=till.code,
+        receipts=[
+            (r.pk, posting_of[r.pk], r.business_date, r.kind == ReceiptKind.RETURN, i.data.payments)
+            for i, r in zip(items, receipts, strict=True)
+        ],
+    )
 
     sales = [r for r in receipts if r.kind == ReceiptKind.SALE]
     returns = [r for r in receipts if r.kind == ReceiptKind.RETURN]

@@ -5,8 +5,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cash.selectors import shift_cash_orders_totals
+from cash.services import shift_cash_close, shift_cash_open, till_cash_order
 from inventory.money import round_money
 from inventory.selectors import shop_local_date
 
@@ -26,7 +29,12 @@ Z_REPORT_FIGURES = [
     ("first_receipt", gettext_lazy("first receipt")),
     ("last_receipt", gettext_lazy("last receipt")),
     ("opening_float", gettext_lazy("opening float")),
+    ("cash_paid_in", gettext_lazy("cash paid in")),
+    ("cash_paid_out", gettext_lazy("cash paid out")),
     ("cash_expected", gettext_lazy("cash expected")),
+    ("cash_difference", gettext_lazy("cash shortage (-) or surplus (+)")),
+    ("cash_to_desk", gettext_lazy("cash moved to the cash desk")),
+    ("cash_left_in_drawer", gettext_lazy("cash left in the drawer")),
 ]
 
 
@@ -59,20 +67,32 @@ def till_for_token(raw: str) -> Till | None:
 
 
 @transaction.atomic(durable=True)
-def shift_open(*, till: Till, opening_float: Decimal, opened_at=None) -> Shift:
+def shift_open(*, till: Till, opening_float: Decimal, opened_at=None, cashier_name: str = "") -> Shift:
     """Open the till's next shift. Raises ShiftAlreadyOpen (also when two opens race: a constraint decides)."""
     Till.objects.select_for_update().get(pk=till.pk)
     if Shift.objects.filter(till=till, closed_at__isnull=True).exists():
         raise ShiftAlreadyOpen()
     number = (Shift.objects.filter(till=till).aggregate(n=Max("number"))["n"] or 0) + 1
     opened_at = opened_at or timezone.now()
-    return Shift.objects.create(
+    shift = Shift.objects.create(
         till=till,
         number=number,
         opened_at=opened_at,
         business_date=shop_local_date(shop=till.shop, at=opened_at),
         opening_float=opening_float,
+        cashier_name=cashier_name,
     )
+    # The drawer's books follow the float the till counted (topped up from the cash desk, or given back).
+    shift_cash_open(
+        till_id=till.pk,
+        shop=till.shop,
+        till_code=till.code,
+        shift_id=shift.pk,
+        shift_label=f"{till.code} #{shift.number}",
+        opening_float=opening_float,
+        business_date=shift.business_date,
+    )
+    return shift
 
 
 @transaction.atomic(durable=True)
@@ -93,11 +113,49 @@ def shift_close(
     shift.closed_at = closed_at or timezone.now()
     shift.counted_cash = counted_cash
     shift.z_report = z_report_compute(shift)
+    # The drawer's cash: shortage or surplus against the cashier, takings to the shop's cash desk.
+    cash = shift_cash_close(
+        till_id=till.pk,
+        shop=till.shop,
+        till_code=till.code,
+        shift_id=shift.pk,
+        shift_label=f"{till.code} #{shift.number}",
+        cashier_name=shift.cashier_name,
+        counted_amount=counted_cash,
+        business_date=shop_local_date(shop=till.shop, at=shift.closed_at),
+    )
+    shift.z_report.update(_jsonable(cash))
     shift.till_report = _jsonable(till_report) if till_report else None
     shift.differences = z_report_differences(shift.z_report, till_report or {}, counted_cash)
     shift.has_differences = bool(shift.differences)
     shift.save(update_fields=["closed_at", "counted_cash", "z_report", "till_report", "differences", "has_differences"])
     return shift
+
+
+@transaction.atomic(durable=True)
+def till_cash_record(
+    *, till: Till, client_uuid, direction: str, amount: Decimal, counterparty: str = "", comment: str = ""
+):
+    """A pay-in ("in") or pay-out ("out") the till recorded during its open shift, posted at once (cash orders).
+
+    Under the open shift's lock, so it counts in the shift's Z-report. Returns (order, created
+    now?). Raises ShiftNotFound without an open shift; TillOrderConflict, LedgerOverdraft from cash.
+    """
+    shift = Shift.objects.select_for_update().filter(till=till, closed_at__isnull=True).first()
+    if shift is None:
+        raise ShiftNotFound(_("The till has no open shift: open one before recording cash."))
+    return till_cash_order(
+        till_id=till.pk,
+        shop=till.shop,
+        till_code=till.code,
+        shift_id=shift.pk,
+        client_uuid=client_uuid,
+        direction=direction,
+        amount=amount,
+        business_date=shop_local_date(shop=till.shop, at=timezone.now()),
+        counterparty=counterparty,
+        comment=comment,
+    )
 
 
 def z_report_compute(shift: Shift) -> dict:
@@ -130,7 +188,8 @@ def z_report_compute(shift: Shift) -> dict:
         t: payments[ReceiptKind.SALE].get(t, ZERO) - payments[ReceiptKind.RETURN].get(t, ZERO)
         for t in sorted(set(payments[ReceiptKind.SALE]) | set(payments[ReceiptKind.RETURN]))
     }
-    cash_expected = shift.opening_float + net.get(PaymentType.CASH, ZERO)
+    paid = shift_cash_orders_totals(shift_id=shift.pk)  # pay-ins and pay-outs the till recorded
+    cash_expected = shift.opening_float + net.get(PaymentType.CASH, ZERO) + paid["in"] - paid["out"]
     report = {
         "receipts_count": sum(r["count"] for r in rows),
         "sales_count": sales.get("count", 0),
@@ -146,6 +205,8 @@ def z_report_compute(shift: Shift) -> dict:
         "first_time": min((r["first_time"] for r in rows), default=None),
         "last_time": max((r["last_time"] for r in rows), default=None),
         "opening_float": round_money(shift.opening_float),
+        "cash_paid_in": round_money(paid["in"]),
+        "cash_paid_out": round_money(paid["out"]),
         "cash_expected": round_money(cash_expected),
     }
     return _jsonable(report)

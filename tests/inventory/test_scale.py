@@ -70,7 +70,16 @@ def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys, settings):
     assert Receipt.objects.count() == 5 * 4 * 25 and Shift.objects.filter(closed_at__isnull=True).count() == 0
     assert Receipt.objects.filter(kind="return").exists()
     assert stock_ledger_differences()[1] == []
+    # Cash: every sale's cash in a drawer, every close's takings in a desk, expenses from the desks.
+    from cash.ledger import CASH
+    from cash.models import CashLedgerEntry, CashOrder
+    from inventory.services.kernel import ledger_differences
+
+    assert ledger_differences(CASH)[1] == []
+    assert CashLedgerEntry.objects.filter(kind="takings_in").count() == 5 * 4
+    assert CashOrder.objects.filter(status="posted", reason="expense").count() == 5 * 2
     counts = [
+        CashOrder.objects.count(),
         Receipt.objects.count(),
         Product.objects.count(),
         Barcode.objects.count(),
@@ -78,9 +87,10 @@ def test_seed_demo_twice_creates_nothing_the_second_time(db, capsys, settings):
         Shop.objects.trading().count(),
         Supplier.objects.count(),
     ]
-    assert counts[1] == 300 and counts[4] == 5 and counts[5] == 7
+    assert counts[2] == 300 and counts[5] == 5 and counts[6] == 7
     call_command("seed_demo", products=300, shops=5, suppliers=7, days=4)
     assert counts == [
+        CashOrder.objects.count(),
         Receipt.objects.count(),
         Product.objects.count(),
         Barcode.objects.count(),

@@ -31,7 +31,7 @@ def till_world(db):
     token = till_token_issue(till=till)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Till {token}")
-    client.post("/api/v1/till/shifts/", {"opening_float": "5000.00"}, format="json")
+    client.post("/api/v1/till/shifts/", {"opening_float": "5000.00", "cashier": "Aigerim"}, format="json")
     yield {"shop": shop, "milk": milk, "cheese": cheese, "till": till, "token": token, "client": client}
     assert stock_ledger_differences()[1] == []
 

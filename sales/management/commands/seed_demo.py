@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from cash.demo import seed_cash
 from inventory.demo import seed_inventory, seed_stock
 from inventory.models import Shop
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
@@ -95,6 +96,12 @@ class Command(BaseCommand):
                 f"sales: {sold['tills']} tills, {sold['shifts']} shifts, {sold['receipts']} receipts "
                 f"({sold['returns']} returns) uploaded through the till batch service "
                 f"({time.monotonic() - started:.1f} s)."
+            )
+            started = time.monotonic()
+            cash = seed_cash(days=days, actor=users["admin"])
+            self.stdout.write(
+                f"Cash: {cash['encashments']} encashments, {cash['bank_credits']} bank credits, "
+                f"{cash['expenses']} expenses posted ({time.monotonic() - started:.1f} s)."
             )
 
     def _users(self):

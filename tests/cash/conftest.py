@@ -1,0 +1,62 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from cash.choices import LocationKind, OrderDirection, OrderReason
+from cash.ledger import CASH
+from cash.models import CashLocation, ExpenseCategory
+from cash.services import cash_order_create, desk_for_shop
+from inventory.services.kernel import ledger_differences
+from tests.factories import ShopFactory
+from tests.sales.conftest import till_world  # noqa: F401  (the till fixture, for the till cash tests)
+
+D = Decimal
+DAY = datetime.date(2026, 11, 25)
+
+
+@pytest.fixture
+def cash_balanced(db):
+    """After the test, every cash balance equals the sum of its ledger rows."""
+    yield
+    _checked, differences = ledger_differences(CASH)
+    assert differences == []
+
+
+@pytest.fixture
+def shop(db):
+    return ShopFactory(code="07")
+
+
+@pytest.fixture
+def desk(shop):
+    return desk_for_shop(shop)
+
+
+@pytest.fixture
+def bank(db):
+    return CashLocation.objects.create(kind=LocationKind.BANK, code="BANK1", name="Bank account")
+
+
+@pytest.fixture
+def rent(db):
+    return ExpenseCategory.objects.add_root({"name": "Rent"})
+
+
+def balance(location) -> Decimal:
+    location.refresh_from_db()
+    return location.balance.amount
+
+
+def fill(location, amount, *, actor=None, day=DAY):
+    """Bring cash into a location with a posted incoming order (other income)."""
+    return cash_order_create(
+        direction=OrderDirection.IN,
+        reason=OrderReason.OTHER,
+        location=location,
+        amount=D(amount),
+        counterparty="Owner",
+        business_date=day,
+        actor=actor,
+        post=True,
+    )
