@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from inventory.choices import DocumentType
+from inventory.db_guards import PostedRows
 from inventory.models import Document, Posting, Shop, document_number_next
 from inventory.models.ledger import LedgerBalance, LedgerEntry
 
@@ -281,6 +282,7 @@ class CashierDiscrepancy(models.Model):
     """
 
     SHOP_FIELDS = ("shop",)
+    DB_GUARD = PostedRows()
 
     shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(

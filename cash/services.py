@@ -24,6 +24,7 @@ from inventory.models import Shop
 from inventory.money import round_money
 from inventory.services import period_lock_date
 from inventory.services.kernel import (
+    balance_ensure,
     balances_for_update,
     document_cancel,
     document_post,
@@ -36,7 +37,7 @@ from inventory.services.kernel import (
 from .choices import CashMovementKind, LocationKind, OrderDirection, OrderReason
 from .exceptions import TillOrderConflict
 from .ledger import CASH
-from .models import CashBalance, CashierDiscrepancy, CashLocation, CashOrder
+from .models import CashierDiscrepancy, CashLocation, CashOrder
 
 K = CashMovementKind
 ZERO = Decimal("0")
@@ -57,7 +58,7 @@ def location_balance_ensure(location: CashLocation) -> None:
     Every location gets it when it is created (here, or by the admin); the kernel would
     otherwise create a plain one on the first write.
     """
-    CashBalance.objects.get_or_create(location=location, defaults={"allows_negative": location.kind in TILL_FACT_KINDS})
+    balance_ensure(CASH, (location.pk,), allows_negative=location.kind in TILL_FACT_KINDS)
 
 
 def _location_get_or_create(lookup: dict, defaults: dict) -> CashLocation:

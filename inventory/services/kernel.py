@@ -269,6 +269,20 @@ def balances_update(ledger: Ledger | str, balances: list) -> None:
             )
 
 
+def balance_ensure(ledger: Ledger | str, key: tuple, **fields) -> object:
+    """The balance row of `key`, created with `fields` when missing (e.g. a flag the ledger's CHECK reads).
+
+    For a ledger whose balance rows carry more than amounts (cash: whether till receipts may
+    take a location below zero); the kernel's writes create plain rows otherwise. Safe when
+    two callers race (the unique key decides).
+    """
+    ledger = _resolve(ledger)
+    row, _created = ledger.balance_model.objects.get_or_create(
+        **dict(zip(ledger.key_fields, key, strict=True)), defaults=fields
+    )
+    return row
+
+
 def ledger_reverse(
     ledger: Ledger | str,
     *,

@@ -1,5 +1,6 @@
 """The till API: each command is one view (input -> one service -> output)."""
 
+import datetime
 from collections import Counter
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -280,7 +281,10 @@ class CatalogueView(ShopTimeMixin, generics.ListAPIView):
         if raw:
             try:
                 since = parse_datetime(raw)
-            except ValueError:
+                if since is not None and since.tzinfo is not None:
+                    # In UTC: PostgreSQL refuses offsets past 15:59 that Python accepts.
+                    since = since.astimezone(datetime.UTC)
+            except (ValueError, OverflowError):
                 since = None
             if since is None or since.tzinfo is None:
                 raise ValidationError(

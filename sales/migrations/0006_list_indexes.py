@@ -3,15 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from inventory import db_guards
-
-
-def guard_again(apps, schema_editor):
-    """SQLite rebuilds the receipts table for the AlterFields above, and its triggers go with it."""
-    if schema_editor.connection.vendor == "sqlite":
-        db_guards.install_rows(apps, schema_editor, posted=["sales.Receipt"])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -54,5 +45,4 @@ class Migration(migrations.Migration):
             model_name='receipt',
             index=models.Index(condition=models.Q(('fiscal_sign', ''), _negated=True), fields=['fiscal_sign'], name='receipt_fiscal_sign_idx'),
         ),
-        migrations.RunPython(guard_again, migrations.RunPython.noop),
     ]

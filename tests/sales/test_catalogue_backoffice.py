@@ -64,6 +64,15 @@ def test_updated_since_returns_only_what_changed(till_world):
     assert bad.status_code == 400 and "updated_since" in bad.json()["errors"]
 
 
+def test_updated_since_with_any_offset_python_accepts_is_answered(till_world):
+    """PostgreSQL refuses offsets past 15:59 that Python parses; far dates overflow in UTC: 200 or 400, never 500."""
+    client = till_world["client"]
+    everything = client.get(CATALOGUE, {"updated_since": "0400-01-01T00:00:00+20:00"})
+    assert everything.status_code == 200 and len(everything.json()["results"]) > 0
+    overflow = client.get(CATALOGUE, {"updated_since": "0001-01-01T00:00:00+05:00"})
+    assert overflow.status_code == 400 and "updated_since" in overflow.json()["errors"]
+
+
 def test_barcode_lookup_decodes_scale_barcodes(till_world):
     client = till_world["client"]
     found = client.get("/api/v1/till/barcodes/5901234123457/").json()
