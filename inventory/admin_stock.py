@@ -38,6 +38,7 @@ from .models import (
     WriteOff,
     WriteOffLine,
 )
+from .money import format_money
 from .scoping import user_may_see_shops
 from .services import (
     goods_receipt_cancel,
@@ -91,7 +92,7 @@ class GoodsReceiptLineInline(LineInline):
     def line_amount(self, obj):
         if obj.pk is None or obj.quantity is None or obj.price_amount is None:
             return "—"
-        return (obj.quantity * obj.price_amount).quantize(obj.price_amount)
+        return format_money((obj.quantity * obj.price_amount).quantize(obj.price_amount))
 
 
 @admin.register(GoodsReceipt)
@@ -110,8 +111,8 @@ class GoodsReceiptAdmin(ShopDocumentAdmin):
     list_select_related = ["shop", "supplier", "posted_by"]
     search_fields = ["number", "supplier_invoice_number", "supplier__name", "comment"]
     autocomplete_fields = ["supplier", "shop"]
-    middle_fields = ["supplier", "supplier_invoice_number", "supplier_invoice_date", "total_amount"]
-    readonly_fields = ["total_amount"]
+    middle_fields = ["supplier", "supplier_invoice_number", "supplier_invoice_date", "total_shown"]
+    readonly_fields = ["total_shown"]
     inlines = [GoodsReceiptLineInline]
 
     def get_queryset(self, request):
@@ -132,6 +133,12 @@ class GoodsReceiptAdmin(ShopDocumentAdmin):
     def total_amount(self, obj):
         value = getattr(obj, "total", None)
         return value.quantize(value.__class__("0.01")) if value is not None else None
+
+    @admin.display(description=gettext_lazy("total"))
+    def total_shown(self, obj):
+        # On the page, read-only values are not formatted by the admin: money in the reader's language.
+        value = self.total_amount(obj)
+        return format_money(value) if value is not None else "—"
 
     def get_document_printouts(self, request, obj):
         return [(_("Print (PDF)"), reverse("reports:document", args=["goods_receipt", obj.pk, "pdf"]))]

@@ -169,7 +169,8 @@ class ShiftAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin):
 
         def shown(key, value):
             # Amounts are stored as decimal text: shown as money in the reader's language.
-            return format_money(value) if key.endswith(("_amount", "_float", "_expected")) else value
+            money = key.endswith(("_amount", "_float", "_expected")) or key.startswith("cash_")
+            return format_money(value) if money and value is not None else value
 
         rows = [(label, shown(key, report.get(key))) for key, label in Z_REPORT_FIGURES]
         rows += [

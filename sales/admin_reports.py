@@ -18,7 +18,7 @@ from inventory.money import round_money
 from reports.registry import ReportData, document_register, register
 from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
-from .models import Shift
+from .models import PaymentType, Shift
 from .selectors import (
     receipts_by_day,
     return_lines,
@@ -260,8 +260,13 @@ def _figure_label(figure: str) -> str:
         "returns_amount": _("returns"),
     }
     if figure.startswith("payments."):
-        return _("payments: %(type)s") % {"type": figure.split(".", 1)[1]}
+        return _("payments: %(type)s") % {"type": _payment_label(figure.split(".", 1)[1])}
     return labels.get(figure, figure)
+
+
+def _payment_label(kind: str) -> str:
+    """A payment type's name in the reader's language ("card" -> "карта"); unknown types as sent."""
+    return str(PaymentType(kind).label) if kind in PaymentType.values else kind
 
 
 def _shop_moment(value, shop):
@@ -300,7 +305,10 @@ def z_report_print(params: dict) -> ReportData:
     columns = [Column(_("Figure"), width=40), Column(_("Value"), width=24)]
     rows = [[capfirst(label), _amount(report.get(key))] for key, label in Z_REPORT_FIGURES]
     rows += [[capfirst(label), _shop_moment(report.get(key), shop)] for key, label in TIME_FIGURES.items()]
-    rows += [[_("Payments: %(type)s") % {"type": k}, _amount(v)] for k, v in (report.get("payments") or {}).items()]
+    rows += [
+        [_("Payments: %(type)s") % {"type": _payment_label(k)}, _amount(v)]
+        for k, v in (report.get("payments") or {}).items()
+    ]
     rows.append([_("Cash counted"), _amount(shift.counted_cash)])
     for d in shift.differences:
         rows.append([_("Difference: %(figure)s") % {"figure": _figure_label(d["figure"])}, _amount(d["difference"])])

@@ -457,3 +457,23 @@ def test_each_side_of_a_transfer_works_only_its_own_steps(client, world):
     transfer.refresh_from_db()
     assert transfer.is_received
     assert StockBalance.objects.get(shop=world["south"], product=world["milk"]).quantity == D("3")
+
+
+def test_a_goods_receipt_page_shows_its_line_amounts_and_total_as_money(client, world):
+    """Read-only amounts on a document's page are not formatted by the admin itself: ours are, by language."""
+    client.force_login(world["user"])
+    doc = stock_document(
+        GoodsReceipt,
+        shop=world["north"],
+        supplier=world["supplier"],
+        lines=[
+            {"product": world["milk"], "quantity": D("1000"), "price_amount": D("186.65")},
+            {"product": world["milk"], "quantity": D("2"), "price_amount": D("12.5")},
+        ],
+    )
+    url = reverse("admin:inventory_goodsreceipt_change", args=[doc.pk])
+    russian = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "186\xa0650,00" in russian and "25,00" in russian  # the lines
+    assert "186\xa0675,00" in russian  # the total
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "186,675.00" in english and "186675.00" not in english

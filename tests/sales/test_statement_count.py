@@ -8,8 +8,9 @@ from tests.sales.conftest import sales_receipt_body
 
 # Token; shift lock (with the till's last number and the period lock); duplicates; barcodes;
 # prices; balance rows inserted if missing (ON CONFLICT DO NOTHING) and locked; receipt,
-# lines, payments, posting, stock rows; balances, shift totals, till's last number.
-STATEMENTS_PER_RECEIPT = 15
+# lines, payments, posting, stock rows; balances, shift totals, till's last number (15); the
+# drawer's cash: the till's drawer, its balance row ensured and locked, the cash row, the balance (5).
+STATEMENTS_PER_RECEIPT = 20
 
 
 def statements(queries) -> list[str]:
