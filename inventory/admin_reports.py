@@ -18,6 +18,7 @@ from reports.registry import Company, ReportData, company_register, document_reg
 from reports.xlsx import MONEY_FORMAT, QUANTITY_FORMAT, Column
 
 from . import scoping
+from .choices import unit_label
 from .models import Barcode, GoodsReceipt, ProductGroup, Shop, StockBalance, StockLedgerEntry, Stocktake, Transfer
 from .models import Company as CompanyDetails
 from .money import format_money, round_money
@@ -76,7 +77,7 @@ def stock_balances(params: dict) -> ReportData:
                     r["product__sku"],
                     r["product__name"],
                     r["product__group__name"],
-                    r["product__unit"],
+                    unit_label(r["product__unit"]),
                     qty,
                     cost,
                     (cost / qty).quantize(Decimal("0.01")) if qty > 0 else None,
@@ -156,7 +157,7 @@ def stock_movements_report(params: dict) -> ReportData:
             yield [
                 r["product__sku"],
                 r["product__name"],
-                r["product__unit"],
+                unit_label(r["product__unit"]),
                 *[Decimal(r[key]).quantize(Q3) for _l, key in labels],
                 Decimal(r["opening_cost"]).quantize(Decimal("0.01")),
                 Decimal(r["closing_cost"]).quantize(Decimal("0.01")),

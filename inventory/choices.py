@@ -10,6 +10,11 @@ class Unit(models.TextChoices):
     PACK = "pack", _("pack")
 
 
+def unit_label(code: str) -> str:
+    """A unit's name in the reader's language for prints ("kg" -> "килограмм"); an unknown code as stored."""
+    return str(Unit(code).label) if code in Unit.values else code
+
+
 class BarcodeKind(models.TextChoices):
     EAN13 = "ean13", _("EAN-13")
     EAN8 = "ean8", _("EAN-8")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.admin_reports import _d, _date, _group, _shops
+from inventory.choices import unit_label
 from inventory.models import Shop
 from inventory.money import round_money
 from reports.registry import ReportData, document_register, register
@@ -85,7 +86,7 @@ def sales_by_product_report(params: dict) -> ReportData:
             r["group"],
             r["sku"],
             r["name"],
-            r["unit"],
+            unit_label(r["unit"]),
             r["quantity"],
             r["revenue"],
             r["cost"],

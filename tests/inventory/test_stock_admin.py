@@ -229,7 +229,7 @@ def test_report_centre_stock_balances_excel_and_pdf(client, world, settings, dja
     xlsx = client.get(reverse("reports:download", args=[jobs["xlsx"].token]))
     sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0] == "MILK"]
-    assert rows == [("MILK", "Milk", world["milk"].group.name, "pcs", 3, 22.5, 7.5)]
+    assert rows == [("MILK", "Milk", world["milk"].group.name, "piece", 3, 22.5, 7.5)]
     pdf = client.get(reverse("reports:download", args=[jobs["pdf"].token]))
     text = PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages[0].extract_text()
     assert "Stock balances" in text and "22.50" in text and "Page 1 of 1" in text

@@ -100,10 +100,22 @@ def test_report_centre_makes_sales_reports_in_excel(
     first = rows[0]
     if report == "sales_by_product":
         assert (first[0], first[2], first[5], first[6], first[7], first[8]) == ("07", "MILK", 2, 900, 600, 300)
+        assert first[4] == "piece"  # the unit by its name (in the reader's language), not its code
     elif report == "sales_returns":
         assert first[:3] == (datetime.datetime(2026, 11, 25), "07", "T7-1") and first[-2:] == (1, 450)
     else:
         assert first[:3] == expected and first[-1] == -100
+
+
+def test_units_in_prints_are_named_in_the_reader_s_language():
+    from django.utils import translation
+
+    from inventory.choices import unit_label
+
+    with translation.override("ru"):
+        assert (unit_label("kg"), unit_label("pcs"), unit_label("box?")) == ("килограмм", "штука", "box?")
+    with translation.override("kk"):
+        assert unit_label("pcs") == "дана"
 
 
 def test_a_sales_report_needs_its_period(trading, client, superuser):
