@@ -7,7 +7,7 @@ PY := $(BIN)/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/retail
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
 # The browser tests (tests/browser) drive Debian's chromium through Playwright (no browser download).
-TEST_LIBS := chromium
+TEST_LIBS := chromium poppler-utils
 
 .PHONY: demo test test-sqlite test-postgres lint venv sysdeps sysdeps-test _packages seed run messages bench clean
 

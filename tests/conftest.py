@@ -38,6 +38,22 @@ def clock(request):
 
 
 @pytest.fixture(autouse=True)
+def language():
+    """Every test starts in the site's default language and leaves no language behind.
+
+    A request through the test client (or a report job) activates the user's language on this
+    thread and nothing deactivates it; without this reset a Kazakh page seen by one test turns
+    the next test's messages Kazakh, and the suite's result depends on the order xdist picks.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path_factory):
     """Report files and uploads go to a temporary private directory, never the project's."""
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path_factory.mktemp("private"))
