@@ -1,5 +1,5 @@
 """Loyalty: customers, their accounts and cards, tiers (and, in their own modules, the points ledger, consent, SMS)."""
 
-from .customers import Card, Customer, LoyaltyAccount, Tier
+from .customers import AccountPurchase, Card, Customer, LoyaltyAccount, Tier
 
-__all__ = ["Card", "Customer", "LoyaltyAccount", "Tier"]
+__all__ = ["AccountPurchase", "Card", "Customer", "LoyaltyAccount", "Tier"]

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from inventory.db_guards import AppendOnly
 from inventory.models import Shop
 
 from ..choices import CardKind, CardStatus, Channel, CustomerStatus, Language
@@ -131,3 +132,29 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class AccountPurchase(models.Model):
+    """What an account bought (or returned) on a receipt: the facts tiers are computed from.
+
+    Sales passes the amounts in when it posts a receipt with a card (loyalty never reads sales
+    tables); a return is its own row with a negative amount, so a period's purchases are a sum.
+    Append-only, one row per receipt.
+    """
+
+    DB_GUARD = AppendOnly()
+
+    account = models.ForeignKey(
+        LoyaltyAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="purchases"
+    )
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), help_text=_("Negative for a return."), **MONEY)
+    receipt_id = models.BigIntegerField(_("receipt ID"), unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.SHOP)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("account purchase")
+        verbose_name_plural = _("account purchases")
+        indexes = [models.Index(fields=["account", "business_date"], name="loyalty_purchase_account_date")]
