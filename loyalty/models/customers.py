@@ -158,3 +158,6 @@ class AccountPurchase(models.Model):
         verbose_name = _("account purchase")
         verbose_name_plural = _("account purchases")
         indexes = [models.Index(fields=["account", "business_date"], name="loyalty_purchase_account_date")]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.amount}"
