@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "inventory",
     "cash",
     "loyalty",
+    "purchasing",
     "sales",
     "reports",
 ]

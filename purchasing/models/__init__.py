@@ -1,0 +1,1 @@
+"""Purchasing: settlements with suppliers (settlements.py) and purchase orders with auto-reordering (orders.py)."""
