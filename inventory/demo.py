@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from .barcodes import ean_check_digit
+from .bulk import tables_analyze
 from .choices import ShopFormat, Unit
-from .models import Barcode, PriceZone, Product, ProductGroup, Shop, Supplier
+from .models import Barcode, Price, PriceZone, Product, ProductGroup, Shop, Supplier
 from .money import round_money
 from .services import price_change_create_posted
 
@@ -526,6 +527,7 @@ def seed_inventory(*, products: int, shops: int, suppliers: int, actor, seed: in
         result.shops = _seed_shops(rng, shops, zones)
         result.suppliers = _seed_suppliers(rng, suppliers)
         result.groups, result.products, result.barcodes, result.prices = _seed_products(rng, products, zones, actor)
+    tables_analyze(Product, Barcode, Price)
     return result
 
 

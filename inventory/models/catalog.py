@@ -198,6 +198,10 @@ class Barcode(models.Model):
         verbose_name = _("barcode")
         verbose_name_plural = _("barcodes")
         ordering = ["id"]
+        # A product's first barcode (the product list's column) is one index step, whatever
+        # the planner knows: without it, a freshly loaded table without statistics made the
+        # 20,000-product export scan barcodes in id order for every product (50 s, not 1 s).
+        indexes = [models.Index(fields=["product", "id"], name="barcode_product_first_idx")]
 
     def __str__(self) -> str:
         return self.code
