@@ -130,4 +130,4 @@ def test_big_lists_count_at_most_a_cap_of_rows(client, ledger, monkeypatch):
     counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all("LIMIT 4" in sql for sql in counts), counts
     monkeypatch.setattr(CappedCountPaginator, "cap", 10)
-    assert "Stock ledger entries: 6" in client.get(reverse(LEDGER)).content.decode()
+    assert "Stock ledger: 6" in client.get(reverse(LEDGER)).content.decode()
