@@ -71,7 +71,7 @@ class ExcelExportMixin:
         return [f for f in fields if f not in SKIPPED_FIELDS]
 
     def get_export_columns(self, request, fields) -> list[Column]:
-        return [Column(label=strip_tags(str(label_for_field(name, self.model, self)))) for name in fields]
+        return [Column(label=capfirst(strip_tags(str(label_for_field(name, self.model, self))))) for name in fields]
 
     def export_value(self, name, obj):
         field, attr, value = lookup_field(name, obj, self)

@@ -87,7 +87,7 @@ def _row_texts(row, formats_) -> list[str]:
 
 
 def _is_numeric(column: Column) -> bool:
-    return column.number_format is not None
+    return column.number_format is not None or column.right
 
 
 @dataclass

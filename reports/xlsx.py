@@ -43,6 +43,7 @@ class Column:
     number_format: str | None = None  # forced format; otherwise chosen by the value's type
     width: float | None = None  # Excel's width in characters (PDF widths come from the content)
     total: bool = False  # summed in the totals row (and per group in PDFs)
+    right: bool = False  # a column of figures and times given as text: right-aligned and never cut in PDFs
 
 
 class TotalRow(list):

@@ -303,7 +303,7 @@ def z_report_print(params: dict) -> ReportData:
     shift = Shift.objects.select_related("till__shop").get(pk=params["document_id"])
     shop = shift.till.shop
     report = shift.z_report or {}
-    columns = [Column(_("Figure"), width=40), Column(_("Value"), width=24)]
+    columns = [Column(_("Figure"), width=40), Column(_("Value"), width=24, right=True)]
     rows = [[capfirst(label), _amount(report.get(key))] for key, label in Z_REPORT_FIGURES]
     rows += [[capfirst(label), _shop_moment(report.get(key), shop)] for key, label in TIME_FIGURES.items()]
     rows += [

@@ -51,6 +51,13 @@ def test_the_z_report_shows_the_shops_local_times_and_typed_figures(
     path.write_bytes(b"".join(pdf.streaming_content))
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
     assert "25.11.2026 08:15" in text and "5,900.00" in text and "-100.00" in text and "Cashier:" in text
+    # The value column is right-aligned: figures and times end at one edge, as on a till's slip.
+    ends = {
+        line.rstrip().rsplit(" ", 1)[-1]: len(line.rstrip())
+        for line in text.splitlines()
+        if line.rstrip().endswith(("5,900.00", "-100.00", "08:15"))
+    }
+    assert len(ends) == 3 and len(set(ends.values())) == 1, ends
 
 
 def test_the_download_keeps_cyrillic_in_the_file_name_with_an_ascii_fallback(
