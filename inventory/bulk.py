@@ -8,6 +8,8 @@ datetimes itself); on SQLite (tests, demo) through the fields' own preparation, 
 multi-row VALUES. Both return the new ids in row order when asked.
 """
 
+from decimal import Decimal
+
 import psycopg
 from django.db import connection
 from django.db.models import Field, ForeignObject, Lookup
@@ -55,22 +57,45 @@ def rows_insert(model, columns: list[str], rows: list[tuple], *, returning: bool
         params = [list(column) for column in zip(*rows, strict=True)]
         rows = pg_execute_bound(sql + (f" RETURNING {pk}" if returning else ""), params)
         return [row[0] for row in rows] if returning else []
+    converters = [_sqlite_converter(f) for f in fields]
     with connection.cursor() as cursor:
         per_row = len(fields)
         chunk = max(1, min(500, 30000 // per_row))
         placeholder = "(" + ", ".join(["%s"] * per_row) + ")"
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
-            params = [
-                field.get_db_prep_save(value, connection)
-                for row in part
-                for field, value in zip(fields, row, strict=True)
-            ]
+            params = [convert(value) for row in part for convert, value in zip(converters, row, strict=True)]
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholder] * len(part))}"
             cursor.execute(sql + (f" RETURNING {pk}" if returning else ""), params)
             if returning:
                 ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+# Values the sqlite3 driver (with Django's adapters: Decimal as text) stores exactly as the field would.
+_SQLITE_PLAIN = frozenset({int, str, bool, float, Decimal, type(None)})
+
+
+def _sqlite_converter(field):
+    """How one column's values become SQLite parameters: what `get_db_prep_save` gives, without its cost.
+
+    Dates and datetimes go through the backend's adapters (aware datetimes become naive UTC,
+    as Django stores them); plain values pass as they are; anything else (enums, UUIDs, JSON)
+    takes the field's own path. The demo's seed writes millions of values: the generic path
+    was half of its time.
+    """
+    internal = field.get_internal_type()
+    if internal == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    if internal == "DateField":
+        return connection.ops.adapt_datefield_value
+    if internal in ("JSONField", "UUIDField", "DurationField", "TimeField", "BinaryField"):
+        return lambda value: field.get_db_prep_save(value, connection)
+
+    def convert(value):
+        return value if type(value) in _SQLITE_PLAIN else field.get_db_prep_save(value, connection)
+
+    return convert
 
 
 class AnyOf(Lookup):
