@@ -329,10 +329,12 @@ def stock_provisional_sources(balances: dict, movements_by_date: dict[datetime.d
     return found
 
 
-def entry_costs(*, source_type: str, kind: str, line_ids) -> dict[int, Decimal]:
+def entry_costs(*, source_type: str, kind: str, line_ids, source_ids=None) -> dict[int, Decimal]:
     """The cost each source line's rows of `kind` carry, re-costing adjustments included, by line id.
 
-    Signed as on the ledger (goods that left: negative).
+    Signed as on the ledger (goods that left: negative). `source_ids`, the documents the lines
+    belong to, when the caller knows them: the lookup then walks the ledger's document index
+    instead of reading every row of the source type (a return in a year of sales).
     """
     line_ids = list(line_ids)
     costs: dict[int, Decimal] = defaultdict(Decimal)
@@ -341,6 +343,8 @@ def entry_costs(*, source_type: str, kind: str, line_ids) -> dict[int, Decimal]:
     rows = StockLedgerEntry.objects.filter(
         source_type=source_type, kind=kind, source_line_id__in=line_ids, adjusts__isnull=True
     )
+    if source_ids is not None:
+        rows = rows.filter(source_id__in=list(source_ids))
     line_of = {}
     for pk, line_id, cost in rows.filter(reversal_of__isnull=True).values_list("pk", "source_line_id", "cost_amount"):
         line_of[pk] = line_id
@@ -394,17 +398,18 @@ class ReturnCost:
     return_of_id: int | None
 
 
-def _out_rows(*, source_type: str, kind: str, line_ids) -> dict[int, int]:
+def _out_rows(*, source_type: str, kind: str, line_ids, source_ids=None) -> dict[int, int]:
     """The (original, not reversed-by-itself) row of each source line of `kind`, by line id."""
-    return dict(
-        StockLedgerEntry.objects.filter(
-            source_type=source_type,
-            kind=kind,
-            source_line_id__in=list(line_ids),
-            adjusts__isnull=True,
-            reversal_of__isnull=True,
-        ).values_list("source_line_id", "pk")
+    rows = StockLedgerEntry.objects.filter(
+        source_type=source_type,
+        kind=kind,
+        source_line_id__in=list(line_ids),
+        adjusts__isnull=True,
+        reversal_of__isnull=True,
     )
+    if source_ids is not None:
+        rows = rows.filter(source_id__in=list(source_ids))
+    return dict(rows.values_list("source_line_id", "pk"))
 
 
 def return_costs(
@@ -415,12 +420,16 @@ def return_costs(
     returns: list[tuple[int, int, Decimal]],
     sold: dict[int, Decimal],
     earlier: dict[int, tuple[int, Decimal]],
+    source_ids=None,
+    earlier_source_ids=None,
 ) -> dict[int, ReturnCost]:
     """The cost each returned line brings back: its share of what its original line left with.
 
     `returns` are (return line id, original line id, quantity), in the order they come back;
     `sold` the quantity of each original line; `earlier` the returns already on the ledger
-    (return line id -> (original line id, quantity)). What the original line left with
+    (return line id -> (original line id, quantity)); `source_ids` and `earlier_source_ids`, the
+    documents of the original lines and of the earlier returns, narrow the lookups to them
+    (optional: without them the lines alone are looked up). What the original line left with
     includes later re-costing adjustments; the return that empties a line takes exactly the
     rest (see `cost_share`). Each result names the original's row: the return's row points
     at it (`return_of`), so re-costing the sale later re-costs the return by the same rule
@@ -429,13 +438,15 @@ def return_costs(
     if not returns:
         return {}
     originals = {o for _r, o, _q in returns}
-    left_with = entry_costs(source_type=source_type, kind=out_kind, line_ids=originals)
-    out_row = _out_rows(source_type=source_type, kind=out_kind, line_ids=originals)
+    left_with = entry_costs(source_type=source_type, kind=out_kind, line_ids=originals, source_ids=source_ids)
+    out_row = _out_rows(source_type=source_type, kind=out_kind, line_ids=originals, source_ids=source_ids)
     back_quantity: dict[int, Decimal] = defaultdict(Decimal)
     back_cost: dict[int, Decimal] = defaultdict(Decimal)
     for original, quantity in earlier.values():
         back_quantity[original] += quantity
-    for line_id, cost in entry_costs(source_type=source_type, kind=back_kind, line_ids=earlier).items():
+    for line_id, cost in entry_costs(
+        source_type=source_type, kind=back_kind, line_ids=earlier, source_ids=earlier_source_ids
+    ).items():
         back_cost[earlier[line_id][0]] += cost
     by_original: dict[int, list] = defaultdict(list)
     for line_id, original, quantity in sorted(returns):

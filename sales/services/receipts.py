@@ -586,19 +586,31 @@ def _return_costs(lines: list[_LineRow]) -> dict:
         return {}
     original_ids = {line.original_line_id for line in lines}
     new_ids = {line.pk for line in lines}
-    earlier = {
-        pk: (original, quantity)
-        for pk, original, quantity in ReceiptLine.objects.filter(original_line__in=original_ids)
+    earlier, earlier_receipts = {}, set()
+    for pk, original, quantity, receipt_id in (
+        ReceiptLine.objects.filter(original_line__in=original_ids)
         .exclude(pk__in=new_ids)
-        .values_list("pk", "original_line_id", "quantity")
-    }
+        .values_list("pk", "original_line_id", "quantity", "receipt_id")
+    ):
+        earlier[pk] = (original, quantity)
+        earlier_receipts.add(receipt_id)
+    sold, sale_receipts = {}, set()
+    for pk, quantity, receipt_id in ReceiptLine.objects.filter(pk__in=original_ids).values_list(
+        "pk", "quantity", "receipt_id"
+    ):
+        sold[pk] = quantity
+        sale_receipts.add(receipt_id)
+    # The receipts the lines belong to: the ledger is read through its document index, a few
+    # rows, not every sale row of the year.
     return return_costs(
         source_type=RECEIPT_SOURCE,
         out_kind=StockMovementKind.SALE,
         back_kind=StockMovementKind.SALE_RETURN,
         returns=[(line.pk, line.original_line_id, line.quantity) for line in lines],
-        sold=dict(ReceiptLine.objects.filter(pk__in=original_ids).values_list("pk", "quantity")),
+        sold=sold,
         earlier=earlier,
+        source_ids=sale_receipts,
+        earlier_source_ids=earlier_receipts,
     )
 
 
