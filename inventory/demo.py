@@ -661,7 +661,7 @@ def _seed_suppliers(rng: random.Random, count: int) -> int:
         form = rng.choice(SUPPLIER_FORMS)
         tax_id = supplier_tax_id(form, index)
         first, second = rng.choice(SUPPLIER_WORDS), rng.choice(SUPPLIER_WORDS)
-        brand = first if first == second else f"{first}-{second.lower()}"
+        brand = first if first == second else f"{first}-{second}"
         city = CITIES[index % len(CITIES)][0]
         for candidate in (brand, f"{brand} {city}", f"{brand} {city} {index + 1}"):
             name = f"{form} «{candidate}»"
