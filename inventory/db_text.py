@@ -9,28 +9,47 @@ nothing: Django's icontains there is UPPER(...) LIKE UPPER(...), which folds Cyr
 
 import functools
 import re
+from collections.abc import Callable
 
 
 @functools.lru_cache(maxsize=512)
-def _like_pattern(pattern: str, escape: str | None) -> re.Pattern:
-    parts, chars = [], iter(pattern)
+def _like_matcher(pattern: str, escape: str | None) -> Callable[[str], bool]:
+    """A test of a casefolded value against a casefolded LIKE pattern. Search boxes send
+    '%term%' (and startswith 'term%'): those are plain substring tests, the rest a regular expression."""
+    tokens: list[str | None] = []  # a literal character, or None for '%', or "" for '_'
+    chars = iter(pattern)
     for char in chars:
         if escape and char == escape:
-            parts.append(re.escape(next(chars, "")))
+            tokens.append(next(chars, ""))
         elif char == "%":
-            parts.append(".*")
+            tokens.append(None)
         elif char == "_":
-            parts.append(".")
+            tokens.append("")
         else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL)
+            tokens.append(char)
+    if "" not in tokens:
+        inner = tokens[1:-1] if len(tokens) >= 2 else []
+        if len(tokens) >= 2 and tokens[0] is None and tokens[-1] is None and None not in inner:
+            literal = "".join(inner)
+            return lambda value: literal in value
+        if tokens and tokens[-1] is None and None not in tokens[:-1]:
+            literal = "".join(tokens[:-1])
+            return lambda value: value.startswith(literal)
+        if None not in tokens:
+            literal = "".join(tokens)
+            return lambda value: value == literal
+    regex = re.compile(
+        "".join(".*" if t is None else "." if t == "" else re.escape(t) for t in tokens),
+        re.DOTALL,
+    )
+    return lambda value: regex.fullmatch(value) is not None
 
 
 def unicode_like(pattern, value, escape=None) -> int | None:
     """SQLite's like(pattern, value[, escape]): 1 if `value` matches, ignoring case in any alphabet."""
     if pattern is None or value is None:
         return None
-    return int(_like_pattern(str(pattern).casefold(), escape).fullmatch(str(value).casefold()) is not None)
+    return int(_like_matcher(str(pattern).casefold(), escape)(str(value).casefold()))
 
 
 def sqlite_unicode_like_install(sender, connection, **kwargs) -> None:
