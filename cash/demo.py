@@ -16,13 +16,18 @@ from .choices import LocationKind, OrderDirection, OrderReason
 from .models import CashBalance, CashLocation, ExpenseCategory
 from .services import cash_order_create, location_balance_ensure, transit_location
 
+# Named in Russian, as the chain's bookkeeping keeps them (the labels around them are translated).
+ELECTRICITY, SUPPLIES = "Электроэнергия", "Хозяйственные нужды"
 CATEGORIES = {
-    "Rent": [],
-    "Wages": [],
-    "Utilities": ["Electricity", "Water", "Heating"],
-    "Repairs": [],
-    "Household supplies": [],
+    "Аренда": [],
+    "Заработная плата": [],
+    "Коммунальные услуги": [ELECTRICITY, "Водоснабжение", "Отопление"],
+    "Ремонт": [],
+    SUPPLIES: [],
 }
+BANK_NAME = "Основной расчётный счёт"
+ENCASHMENT_SERVICE = "Служба инкассации"
+EXPENSE_COUNTERPARTIES = {ELECTRICITY: "АО «Энергосбыт»", SUPPLIES: "ИП «Хозмаг»"}
 CASH_LIMIT = Decimal("300000.00")
 BANK_CODE = "BANK1"
 
@@ -33,7 +38,7 @@ def seed_cash(*, days: int = 30, actor=None) -> dict:
     if CashLocation.objects.filter(code=BANK_CODE).exists():
         return counts
     categories = _categories()
-    bank = CashLocation.objects.create(code=BANK_CODE, kind=LocationKind.BANK, name="Main bank account")
+    bank = CashLocation.objects.create(code=BANK_CODE, kind=LocationKind.BANK, name=BANK_NAME)
     location_balance_ensure(bank)
     transit = transit_location()
     today = timezone.localdate()
@@ -53,7 +58,7 @@ def seed_cash(*, days: int = 30, actor=None) -> dict:
                 location=desk,
                 counter_location=transit,
                 amount=amount,
-                counterparty="Cash collection service",
+                counterparty=ENCASHMENT_SERVICE,
                 business_date=day,
                 actor=actor,
                 post=True,
@@ -73,7 +78,7 @@ def seed_cash(*, days: int = 30, actor=None) -> dict:
                     post=True,
                 )
                 counts["bank_credits"] += 1
-        for category, share in ((categories["Electricity"], "0.01"), (categories["Household supplies"], "0.005")):
+        for category, share in ((categories[ELECTRICITY], "0.01"), (categories[SUPPLIES], "0.005")):
             amount = round_money(held * Decimal(share))
             if amount > 0:
                 cash_order_create(
@@ -82,7 +87,7 @@ def seed_cash(*, days: int = 30, actor=None) -> dict:
                     category=category,
                     location=desk,
                     amount=amount,
-                    counterparty="Demo supplier",
+                    counterparty=EXPENSE_COUNTERPARTIES[category.name],
                     business_date=today - datetime.timedelta(days=2),
                     actor=actor,
                     post=True,
@@ -99,5 +104,5 @@ def _categories() -> dict[str, ExpenseCategory]:
             found[name] = ExpenseCategory.objects.add_root({"name": name})
         for child in children:
             if child not in found:
-                found[child] = found[name].add_child(name=child)
+                found[child] = ExpenseCategory.objects.add_child(found[name], {"name": child})
     return found

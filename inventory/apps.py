@@ -31,12 +31,15 @@ class InventoryConfig(AppConfig):
     def ready(self) -> None:
         # django.contrib.admin comes first in INSTALLED_APPS: every admin module is loaded by now.
         from django.contrib import admin
+        from django.db.backends.signals import connection_created
 
+        from .db_text import sqlite_unicode_like_install
         from .ledgers import ledger_register
         from .services.ledger import STOCK, recost_scheduler_set
         from .tasks import stock_recost_pending
 
         ledger_register(STOCK)
+        connection_created.connect(sqlite_unicode_like_install, dispatch_uid="inventory_sqlite_unicode_like")
         recost_scheduler_set(stock_recost_pending.delay)
 
         from . import admin_export, admin_report_imports, admin_reports, bulk  # noqa: F401  (`__any`; reports, with the engine)

@@ -15,464 +15,510 @@ from django.utils import timezone
 from .barcodes import ean_check_digit
 from .bulk import tables_analyze
 from .choices import ShopFormat, Unit
-from .models import Barcode, Price, PriceZone, Product, ProductGroup, Shop, Supplier
+from .models import Barcode, Company, Price, PriceZone, Product, ProductGroup, Shop, Supplier
 from .money import round_money
 from .services import price_change_create_posted
 
-ZONES = [("Z1", "City"), ("Z2", "Rural")]
+# The demo's data is Russian, as a chain in northern Kazakhstan and Siberia keeps it (the labels
+# around it are translated; the goods, shops and suppliers are named as on the shop's own papers).
+COMPANY = {
+    "name": "ТОО «Демо Ритейл»",
+    "address": "010000, г. Астана, ул. Кенесары, 40",
+    "bin": ("1507", "4", "0", 12345),  # registered July 2015, a resident legal entity, head office
+}
+ZONES = [("Z1", "Город"), ("Z2", "Село")]
+MIGRATION_ZONE_NAME = "City"
 
 # city, time zone, price zone, latitude, longitude
 CITIES = [
-    ("Astana", "Asia/Almaty", "Z1", "51.169392", "71.449074"),
-    ("Kokshetau", "Asia/Almaty", "Z1", "53.283330", "69.383330"),
-    ("Stepnogorsk", "Asia/Almaty", "Z1", "52.350000", "71.883330"),
-    ("Makinsk", "Asia/Almaty", "Z2", "52.633330", "70.416670"),
-    ("Akkol", "Asia/Almaty", "Z2", "51.994720", "70.943060"),
-    ("Shchuchinsk", "Asia/Almaty", "Z2", "52.933330", "70.200000"),
-    ("Atbasar", "Asia/Almaty", "Z2", "51.816670", "68.366670"),
-    ("Kostanay", "Asia/Qostanay", "Z1", "53.214440", "63.624440"),
-    ("Kulunda", "Asia/Barnaul", "Z2", "52.566670", "78.950000"),
-    ("Slavgorod", "Asia/Barnaul", "Z2", "52.983330", "78.650000"),
-    ("Yarovoye", "Asia/Barnaul", "Z2", "52.925000", "78.573330"),
-    ("Blagoveshchenka", "Asia/Barnaul", "Z2", "52.833330", "79.866670"),
-    ("Barnaul", "Asia/Barnaul", "Z1", "53.347990", "83.779840"),
-    ("Omsk", "Asia/Omsk", "Z1", "54.988480", "73.324240"),
+    ("Астана", "Asia/Almaty", "Z1", "51.169392", "71.449074"),
+    ("Кокшетау", "Asia/Almaty", "Z1", "53.283330", "69.383330"),
+    ("Степногорск", "Asia/Almaty", "Z1", "52.350000", "71.883330"),
+    ("Макинск", "Asia/Almaty", "Z2", "52.633330", "70.416670"),
+    ("Акколь", "Asia/Almaty", "Z2", "51.994720", "70.943060"),
+    ("Щучинск", "Asia/Almaty", "Z2", "52.933330", "70.200000"),
+    ("Атбасар", "Asia/Almaty", "Z2", "51.816670", "68.366670"),
+    ("Костанай", "Asia/Qostanay", "Z1", "53.214440", "63.624440"),
+    ("Кулунда", "Asia/Barnaul", "Z2", "52.566670", "78.950000"),
+    ("Славгород", "Asia/Barnaul", "Z2", "52.983330", "78.650000"),
+    ("Яровое", "Asia/Barnaul", "Z2", "52.925000", "78.573330"),
+    ("Благовещенка", "Asia/Barnaul", "Z2", "52.833330", "79.866670"),
+    ("Барнаул", "Asia/Barnaul", "Z1", "53.347990", "83.779840"),
+    ("Омск", "Asia/Omsk", "Z1", "54.988480", "73.324240"),
 ]
-STREETS = ["Lenina", "Abaya", "Mira", "Sovetskaya", "Respubliki", "Pobedy", "Gagarina", "Tsentralnaya", "Shkolnaya"]
+STREETS = [
+    "ул. Ленина",
+    "ул. Абая",
+    "ул. Мира",
+    "ул. Советская",
+    "пр. Республики",
+    "ул. Победы",
+    "ул. Гагарина",
+    "ул. Центральная",
+    "ул. Школьная",
+]
+SUPERMARKET, SHOP = "супермаркет", "магазин"
+OPENING_HOURS = {True: "Пн-Вс 08:00-23:00", False: "Пн-Вс 09:00-21:00"}
+
+# Names the seed itself looks for: the stocktake's group, the leaf whose goods take no discounts.
+DAIRY = "Молочные"
+CIGARETTES = "Сигареты"
 
 # root, subgroup, leaf, unit, weighted?, base names, sizes, price range
 CATALOGUE = [
     (
-        "Groceries",
-        "Dairy",
-        "Milk",
+        "Продукты",
+        DAIRY,
+        "Молоко",
         Unit.PIECE,
         False,
-        ["Milk", "Baked milk", "Kefir", "Ayran", "Cream"],
-        ["0.5 l", "0.9 l", "1 l"],
+        ["Молоко", "Молоко топлёное", "Кефир", "Айран", "Сливки"],
+        ["0,5 л", "0,9 л", "1 л"],
         (250, 900),
     ),
     (
-        "Groceries",
-        "Dairy",
-        "Cheese",
+        "Продукты",
+        DAIRY,
+        "Сыры",
         Unit.KILOGRAM,
         True,
-        ["Cheese Russian", "Cheese Gouda", "Cheese Kostroma", "Suluguni", "Brynza"],
+        ["Сыр Российский", "Сыр Гауда", "Сыр Костромской", "Сулугуни", "Брынза"],
         [""],
         (2500, 7000),
     ),
     (
-        "Groceries",
-        "Dairy",
-        "Yoghurt",
+        "Продукты",
+        DAIRY,
+        "Йогурты и творожки",
         Unit.PIECE,
         False,
-        ["Yoghurt", "Curd snack", "Glazed curd", "Sour cream"],
-        ["120 g", "200 g", "400 g"],
+        ["Йогурт", "Творожок", "Сырок глазированный", "Сметана"],
+        ["120 г", "200 г", "400 г"],
         (150, 800),
     ),
     (
-        "Groceries",
-        "Bakery",
-        "Bread",
+        "Продукты",
+        "Хлеб и выпечка",
+        "Хлеб",
         Unit.PIECE,
         False,
-        ["White bread", "Rye bread", "Baton", "Borodinsky", "Lavash"],
-        ["300 g", "500 g"],
+        ["Хлеб белый", "Хлеб ржаной", "Батон", "Хлеб Бородинский", "Лаваш"],
+        ["300 г", "500 г"],
         (120, 450),
     ),
     (
-        "Groceries",
-        "Bakery",
-        "Pastry",
+        "Продукты",
+        "Хлеб и выпечка",
+        "Выпечка",
         Unit.PIECE,
         False,
-        ["Croissant", "Bun with poppy", "Pie with cabbage", "Samsa"],
-        ["1 pc", "4 pcs"],
+        ["Круассан", "Булочка с маком", "Пирожок с капустой", "Самса"],
+        ["1 шт", "4 шт"],
         (150, 900),
     ),
     (
-        "Groceries",
-        "Meat",
-        "Sausages",
+        "Продукты",
+        "Мясо",
+        "Колбасы",
         Unit.KILOGRAM,
         True,
-        ["Doctor's sausage", "Smoked sausage", "Wieners", "Ham", "Kazy"],
+        ["Колбаса докторская", "Колбаса копчёная", "Сосиски", "Ветчина", "Казы"],
         [""],
         (2200, 9000),
     ),
     (
-        "Groceries",
-        "Meat",
-        "Frozen meat",
+        "Продукты",
+        "Мясо",
+        "Замороженные полуфабрикаты",
         Unit.PIECE,
         False,
-        ["Pelmeni", "Manty", "Chicken legs", "Minced beef", "Cutlets"],
-        ["500 g", "800 g", "1 kg"],
+        ["Пельмени", "Манты", "Окорочка куриные", "Фарш говяжий", "Котлеты"],
+        ["500 г", "800 г", "1 кг"],
         (900, 4500),
     ),
     (
-        "Groceries",
-        "Grocery",
-        "Cereals",
+        "Продукты",
+        "Бакалея",
+        "Крупы",
         Unit.PIECE,
         False,
-        ["Buckwheat", "Rice", "Oatmeal", "Millet", "Semolina"],
-        ["800 g", "900 g", "5 kg"],
+        ["Гречка", "Рис", "Овсяные хлопья", "Пшено", "Манка"],
+        ["800 г", "900 г", "5 кг"],
         (300, 3200),
     ),
     (
-        "Groceries",
-        "Grocery",
-        "Pasta",
+        "Продукты",
+        "Бакалея",
+        "Макароны",
         Unit.PIECE,
         False,
-        ["Spaghetti", "Horns", "Noodles", "Feathers", "Vermicelli"],
-        ["400 g", "450 g", "900 g"],
+        ["Спагетти", "Рожки", "Лапша", "Перья", "Вермишель"],
+        ["400 г", "450 г", "900 г"],
         (200, 1200),
     ),
     (
-        "Groceries",
-        "Grocery",
-        "Flour and sugar",
+        "Продукты",
+        "Бакалея",
+        "Мука и сахар",
         Unit.PIECE,
         False,
-        ["Flour", "Sugar", "Salt", "Soda", "Starch"],
-        ["1 kg", "2 kg", "5 kg"],
+        ["Мука пшеничная", "Сахар", "Соль", "Сода", "Крахмал"],
+        ["1 кг", "2 кг", "5 кг"],
         (150, 2800),
     ),
     (
-        "Groceries",
-        "Grocery",
-        "Canned food",
+        "Продукты",
+        "Бакалея",
+        "Консервы",
         Unit.PIECE,
         False,
-        ["Stewed beef", "Sprats", "Green peas", "Corn", "Tomato paste"],
-        ["250 g", "340 g", "400 g"],
+        ["Тушёнка говяжья", "Шпроты", "Горошек зелёный", "Кукуруза", "Томатная паста"],
+        ["250 г", "340 г", "400 г"],
         (300, 2100),
     ),
     (
-        "Groceries",
-        "Sweets",
-        "Chocolate",
+        "Продукты",
+        "Кондитерские изделия",
+        "Шоколад",
         Unit.PIECE,
         False,
-        ["Milk chocolate", "Dark chocolate", "Chocolate bar", "Candies box"],
-        ["90 g", "100 g", "200 g"],
+        ["Шоколад молочный", "Шоколад горький", "Шоколадный батончик", "Конфеты в коробке"],
+        ["90 г", "100 г", "200 г"],
         (250, 3500),
     ),
     (
-        "Groceries",
-        "Sweets",
-        "Candy by weight",
+        "Продукты",
+        "Кондитерские изделия",
+        "Конфеты весовые",
         Unit.KILOGRAM,
         True,
-        ["Candy Caramel", "Candy Chamomile", "Gingerbread", "Waffles", "Marshmallow"],
+        ["Конфеты Карамель", "Конфеты Ромашка", "Пряники", "Вафли", "Зефир"],
         [""],
         (1500, 5000),
     ),
     (
-        "Groceries",
-        "Fruit and vegetables",
-        "Vegetables",
+        "Продукты",
+        "Овощи и фрукты",
+        "Овощи",
         Unit.KILOGRAM,
         True,
-        ["Potatoes", "Onions", "Carrots", "Cabbage", "Tomatoes", "Cucumbers"],
+        ["Картофель", "Лук репчатый", "Морковь", "Капуста", "Помидоры", "Огурцы"],
         [""],
         (150, 1800),
     ),
     (
-        "Groceries",
-        "Fruit and vegetables",
-        "Fruit",
+        "Продукты",
+        "Овощи и фрукты",
+        "Фрукты",
         Unit.KILOGRAM,
         True,
-        ["Apples", "Bananas", "Oranges", "Lemons", "Pears", "Grapes"],
+        ["Яблоки", "Бананы", "Апельсины", "Лимоны", "Груши", "Виноград"],
         [""],
         (500, 2500),
     ),
     (
-        "Groceries",
-        "Tea and coffee",
-        "Tea",
+        "Продукты",
+        "Чай и кофе",
+        "Чай",
         Unit.PIECE,
         False,
-        ["Black tea", "Green tea", "Tea bags", "Herbal tea"],
-        ["25 bags", "100 g", "250 g"],
+        ["Чай чёрный", "Чай зелёный", "Чай в пакетиках", "Чай травяной"],
+        ["25 пак.", "100 г", "250 г"],
         (300, 3000),
     ),
     (
-        "Groceries",
-        "Tea and coffee",
-        "Coffee",
+        "Продукты",
+        "Чай и кофе",
+        "Кофе",
         Unit.PIECE,
         False,
-        ["Instant coffee", "Ground coffee", "Coffee beans", "Coffee 3in1"],
-        ["95 g", "190 g", "250 g", "1 kg"],
+        ["Кофе растворимый", "Кофе молотый", "Кофе в зёрнах", "Кофе 3 в 1"],
+        ["95 г", "190 г", "250 г", "1 кг"],
         (600, 9000),
     ),
     (
-        "Drinks",
-        "Soft drinks",
-        "Water",
+        "Напитки",
+        "Безалкогольные напитки",
+        "Вода",
         Unit.PIECE,
         False,
-        ["Mineral water", "Still water", "Sparkling water"],
-        ["0.5 l", "1.5 l", "5 l"],
+        ["Вода минеральная", "Вода негазированная", "Вода газированная"],
+        ["0,5 л", "1,5 л", "5 л"],
         (100, 700),
     ),
     (
-        "Drinks",
-        "Soft drinks",
-        "Juice",
+        "Напитки",
+        "Безалкогольные напитки",
+        "Соки",
         Unit.PIECE,
         False,
-        ["Apple juice", "Orange juice", "Tomato juice", "Multifruit nectar"],
-        ["0.2 l", "1 l", "2 l"],
+        ["Сок яблочный", "Сок апельсиновый", "Сок томатный", "Нектар мультифрукт"],
+        ["0,2 л", "1 л", "2 л"],
         (150, 1500),
     ),
     (
-        "Drinks",
-        "Soft drinks",
-        "Soda",
+        "Напитки",
+        "Безалкогольные напитки",
+        "Газированные напитки",
         Unit.PIECE,
         False,
-        ["Cola", "Lemonade", "Tarkhun", "Buratino", "Kvass"],
-        ["0.5 l", "1 l", "1.5 l", "2 l"],
+        ["Кола", "Лимонад", "Тархун", "Буратино", "Квас"],
+        ["0,5 л", "1 л", "1,5 л", "2 л"],
         (200, 1100),
     ),
     (
-        "Drinks",
-        "Beer",
-        "Beer",
+        "Напитки",
+        "Пиво",
+        "Пиво",
         Unit.PIECE,
         False,
-        ["Lager", "Pale ale", "Dark beer", "Wheat beer"],
-        ["0.45 l", "0.5 l", "1.5 l"],
+        ["Пиво светлое", "Пиво полутёмное", "Пиво тёмное", "Пиво пшеничное"],
+        ["0,45 л", "0,5 л", "1,5 л"],
         (350, 1600),
     ),
     (
-        "Household goods",
-        "Cleaning",
-        "Detergents",
+        "Хозтовары",
+        "Бытовая химия",
+        "Моющие средства",
         Unit.PIECE,
         False,
-        ["Washing powder", "Laundry gel", "Dish liquid", "Bleach", "Fabric softener"],
-        ["450 g", "1 kg", "3 kg", "1 l"],
+        ["Стиральный порошок", "Гель для стирки", "Средство для посуды", "Отбеливатель", "Кондиционер для белья"],
+        ["450 г", "1 кг", "3 кг", "1 л"],
         (500, 6000),
     ),
     (
-        "Household goods",
-        "Cleaning",
-        "Cleaning tools",
+        "Хозтовары",
+        "Бытовая химия",
+        "Инвентарь для уборки",
         Unit.PIECE,
         False,
-        ["Sponges", "Mop", "Broom", "Rubber gloves", "Microfibre cloth"],
-        ["1 pc", "3 pcs", "5 pcs"],
+        ["Губки", "Швабра", "Веник", "Перчатки резиновые", "Салфетка из микрофибры"],
+        ["1 шт", "3 шт", "5 шт"],
         (200, 4000),
     ),
     (
-        "Household goods",
-        "Kitchen",
-        "Cookware",
+        "Хозтовары",
+        "Кухня",
+        "Посуда для готовки",
         Unit.PIECE,
         False,
-        ["Frying pan", "Saucepan", "Kettle", "Ladle", "Cutting board"],
-        ["20 cm", "24 cm", "2 l", "3 l"],
+        ["Сковорода", "Кастрюля", "Чайник", "Половник", "Разделочная доска"],
+        ["20 см", "24 см", "2 л", "3 л"],
         (1500, 25000),
     ),
     (
-        "Household goods",
-        "Kitchen",
-        "Tableware",
+        "Хозтовары",
+        "Кухня",
+        "Столовая посуда",
         Unit.PIECE,
         False,
-        ["Plate", "Cup", "Glass", "Bowl", "Fork set"],
-        ["1 pc", "6 pcs"],
+        ["Тарелка", "Кружка", "Стакан", "Пиала", "Набор вилок"],
+        ["1 шт", "6 шт"],
         (300, 8000),
     ),
     (
-        "Household goods",
-        "Home",
-        "Textiles",
+        "Хозтовары",
+        "Дом",
+        "Текстиль",
         Unit.PIECE,
         False,
-        ["Towel", "Bed linen set", "Pillow", "Blanket", "Tablecloth"],
-        ["50x90", "70x140", "1.5-bed", "2-bed"],
+        ["Полотенце", "Комплект постельного белья", "Подушка", "Одеяло", "Скатерть"],
+        ["50x90", "70x140", "1,5-спальный", "2-спальный"],
         (1500, 30000),
     ),
     (
-        "Household goods",
-        "Home",
-        "Hardware",
+        "Хозтовары",
+        "Дом",
+        "Хозяйственные товары",
         Unit.PIECE,
         False,
-        ["Light bulb", "Extension cord", "Batteries AA", "Padlock", "Tape measure"],
-        ["1 pc", "2 pcs", "4 pcs"],
+        ["Лампочка", "Удлинитель", "Батарейки АА", "Замок навесной", "Рулетка"],
+        ["1 шт", "2 шт", "4 шт"],
         (300, 9000),
     ),
     (
-        "Household goods",
-        "Home",
-        "Rope and wire",
+        "Хозтовары",
+        "Дом",
+        "Верёвки и провод",
         Unit.METRE,
         False,
-        ["Clothes line", "Garden hose", "Electric cable", "Chain"],
-        ["by metre"],
+        ["Верёвка бельевая", "Шланг садовый", "Кабель электрический", "Цепь"],
+        ["на отрез"],
         (100, 1500),
     ),
     (
-        "Household goods",
-        "Garden",
-        "Garden",
+        "Хозтовары",
+        "Сад и огород",
+        "Сад и огород",
         Unit.PIECE,
         False,
-        ["Seeds cucumber", "Seeds tomato", "Fertiliser", "Watering can", "Garden gloves"],
-        ["1 pack", "1 kg", "5 l"],
+        ["Семена огурца", "Семена томата", "Удобрение", "Лейка", "Перчатки садовые"],
+        ["1 уп.", "1 кг", "5 л"],
         (100, 5000),
     ),
     (
-        "Personal care",
-        "Hygiene",
-        "Soap and shampoo",
+        "Гигиена и уход",
+        "Гигиена",
+        "Мыло и шампуни",
         Unit.PIECE,
         False,
-        ["Shampoo", "Soap", "Shower gel", "Toothpaste", "Toothbrush"],
-        ["90 g", "250 ml", "400 ml"],
+        ["Шампунь", "Мыло", "Гель для душа", "Зубная паста", "Зубная щётка"],
+        ["90 г", "250 мл", "400 мл"],
         (250, 4000),
     ),
     (
-        "Personal care",
-        "Hygiene",
-        "Paper goods",
+        "Гигиена и уход",
+        "Гигиена",
+        "Бумажная продукция",
         Unit.PIECE,
         False,
-        ["Toilet paper", "Paper towels", "Napkins", "Wet wipes"],
-        ["4 rolls", "8 rolls", "100 pcs"],
+        ["Туалетная бумага", "Бумажные полотенца", "Салфетки", "Влажные салфетки"],
+        ["4 рул.", "8 рул.", "100 шт"],
         (200, 2500),
     ),
     (
-        "Personal care",
-        "Baby",
-        "Baby goods",
+        "Гигиена и уход",
+        "Детские товары",
+        "Детские товары",
         Unit.PIECE,
         False,
-        ["Diapers", "Baby food", "Baby cream", "Baby wipes"],
-        ["S", "M", "L", "80 g"],
+        ["Подгузники", "Детское питание", "Детский крем", "Детские салфетки"],
+        ["S", "M", "L", "80 г"],
         (400, 9000),
     ),
     (
-        "Games and toys",
-        "Games",
-        "Board games",
+        "Игры и игрушки",
+        "Игры",
+        "Настольные игры",
         Unit.PIECE,
         False,
-        ["Chess", "Checkers", "Lotto", "Puzzle 500", "Dominoes"],
-        ["1 pc"],
+        ["Шахматы", "Шашки", "Лото", "Пазл 500 деталей", "Домино"],
+        ["1 шт"],
         (1500, 15000),
     ),
     (
-        "Games and toys",
-        "Toys",
-        "Toys",
+        "Игры и игрушки",
+        "Игрушки",
+        "Игрушки",
         Unit.PIECE,
         False,
-        ["Doll", "Toy car", "Ball", "Construction set", "Soft bear"],
-        ["small", "medium", "large"],
+        ["Кукла", "Машинка", "Мяч", "Конструктор", "Мягкий мишка"],
+        ["маленький", "средний", "большой"],
         (800, 20000),
     ),
     (
-        "Tobacco",
-        "Tobacco",
-        "Cigarettes",
+        "Табак",
+        "Табачные изделия",
+        CIGARETTES,
         Unit.PIECE,
         False,
-        ["Cigarettes Classic", "Cigarettes Blue", "Cigarettes Slim"],
-        ["pack"],
+        ["Сигареты Классические", "Сигареты Синие", "Сигареты Тонкие"],
+        ["пачка"],
         (900, 1500),
     ),
 ]
 BRANDS = [
-    "Altai",
-    "Kulunda",
-    "Step",
-    "Sibir",
-    "Zolotoe Pole",
-    "Domashny",
-    "Kazakhstan Sut",
-    "Rakhat",
-    "Bayan Sulu",
-    "Tabys",
-    "Alel",
-    "Raduga",
-    "Severnaya",
-    "Ekonom",
-    "Premium",
-    "Lada",
-    "Kokshe",
-    "Yesil",
-    "Irtysh",
-    "Ob",
-    "Barnaul",
-    "Aksai",
-    "Dostyk",
-    "Tulpar",
-    "Baikal",
-    "Berkut",
-    "Nomad",
-    "Silk Way",
-    "Uyut",
-    "Chistota",
+    "Алтай",
+    "Кулунда",
+    "Степь",
+    "Сибирь",
+    "Золотое поле",
+    "Домашний",
+    "Сүт-Агро",
+    "Рахат",
+    "Баян Сулу",
+    "Табыс",
+    "Алель",
+    "Радуга",
+    "Северная",
+    "Эконом",
+    "Премьер",
+    "Лада",
+    "Кокше",
+    "Есиль",
+    "Иртыш",
+    "Обь",
+    "Барнаульский",
+    "Аксай",
+    "Достык",
+    "Тулпар",
+    "Байкал",
+    "Беркут",
+    "Номад",
+    "Шёлковый путь",
+    "Уют",
+    "Чистота",
 ]
+# A brand's lines ("Алтай Премиум"): words that need no agreement with the product's gender.
 QUALIFIERS = [
-    "Classic",
-    "Premium",
-    "Light",
-    "Organic",
-    "Family",
-    "Mini",
-    "Extra",
-    "Original",
-    "Fresh",
-    "Homestyle",
-    "Gold",
-    "Select",
-    "Village",
-    "Kids",
-    "Eco",
-    "Strong",
-    "Soft",
-    "Max",
-    "Royal",
-    "Daily",
+    "Классик",
+    "Премиум",
+    "Лайт",
+    "Био",
+    "Фэмили",
+    "Мини",
+    "Экстра",
+    "Оригинал",
+    "Фреш",
+    "Хоум",
+    "Голд",
+    "Селект",
+    "Деревня",
+    "Кидс",
+    "Эко",
+    "Стронг",
+    "Софт",
+    "Макс",
+    "Роял",
+    "Дэйли",
 ]
+SUPPLIER_FORMS = ["ТОО", "ООО", "ИП"]
 SUPPLIER_WORDS = [
-    "Agro",
-    "Trade",
-    "Opt",
-    "Snab",
-    "Prod",
-    "Logistic",
-    "Distribution",
-    "Invest",
-    "Servis",
-    "Market",
-    "Import",
-    "Khim",
-    "Plast",
-    "Bumaga",
-    "Sut",
-    "Nan",
-    "Et",
-    "Su",
-    "Dala",
-    "Kokshe",
-    "Altai",
-    "Sibir",
-    "Kaz",
-    "Euro",
+    "Агро",
+    "Трейд",
+    "Опт",
+    "Снаб",
+    "Продукт",
+    "Логистик",
+    "Дистрибуция",
+    "Инвест",
+    "Сервис",
+    "Маркет",
+    "Импорт",
+    "Хим",
+    "Пласт",
+    "Бумага",
+    "Сүт",
+    "Нан",
+    "Ет",
+    "Су",
+    "Дала",
+    "Кокше",
+    "Алтай",
+    "Сибирь",
+    "Каз",
+    "Евро",
 ]
+# Contact persons: surname and first name by the index (no draw from the seeded random).
+MEN = (
+    ["Иванов", "Жумабаев", "Петров", "Сейткали", "Кузнецов", "Ахметов", "Смирнов", "Нуртазин", "Попов", "Омаров"],
+    ["Сергей", "Ерлан", "Андрей", "Нурлан", "Дмитрий", "Асхат", "Алексей", "Марат", "Владимир", "Бауыржан"],
+)
+WOMEN = (
+    [
+        "Иванова",
+        "Жумабаева",
+        "Петрова",
+        "Сейткали",
+        "Кузнецова",
+        "Ахметова",
+        "Смирнова",
+        "Нуртазина",
+        "Попова",
+        "Омарова",
+    ],
+    ["Ольга", "Айгуль", "Елена", "Динара", "Наталья", "Гульнара", "Татьяна", "Жанар", "Ирина", "Асель"],
+)
 
 
 @dataclass
@@ -523,8 +569,12 @@ def seed_inventory(*, products: int, shops: int, suppliers: int, actor, seed: in
         zones = {}
         for code, name in ZONES:
             zones[code], created = PriceZone.objects.get_or_create(code=code, defaults={"name": name})
+            if not created and zones[code].name == MIGRATION_ZONE_NAME:
+                zones[code].name = name  # the placeholder migration 0004 made for the transit location
+                zones[code].save(update_fields=["name"])
             result.zones += created
         result.shops = _seed_shops(rng, shops, zones)
+        _seed_company()
         result.suppliers = _seed_suppliers(rng, suppliers)
         result.groups, result.products, result.barcodes, result.prices = _seed_products(rng, products, zones, actor)
     tables_analyze(Product, Barcode, Price)
@@ -538,7 +588,7 @@ def _seed_shops(rng: random.Random, count: int, zones) -> int:
         city, tz, zone, lat, lon = CITIES[index % len(CITIES)]
         number = index // len(CITIES) + 1
         is_super = index in supermarkets
-        name = f"{city} {'Supermarket' if is_super else 'Shop'}" + (f" {number}" if number > 1 else "")
+        name = f"{city}, {SUPERMARKET if is_super else SHOP}" + (f" № {number}" if number > 1 else "")
         _shop, was_created = Shop.objects.get_or_create(
             code=f"{index + 1:02d}",
             defaults={
@@ -547,8 +597,8 @@ def _seed_shops(rng: random.Random, count: int, zones) -> int:
                 "time_zone": tz,
                 "price_zone": zones["Z1" if is_super else zone],
                 "format": ShopFormat.SUPERMARKET if is_super else ShopFormat.CONVENIENCE,
-                "address": f"{rng.choice(STREETS)} st. {rng.randint(1, 120)}",
-                "opening_hours": "Mon-Sun 08:00-23:00" if is_super else "Mon-Sun 09:00-21:00",
+                "address": f"{rng.choice(STREETS)}, {rng.randint(1, 120)}",
+                "opening_hours": OPENING_HOURS[is_super],
                 "latitude": Decimal(lat),
                 "longitude": Decimal(lon),
                 "negative_stock_allowed": is_super,
@@ -558,19 +608,74 @@ def _seed_shops(rng: random.Random, count: int, zones) -> int:
     return created
 
 
+def kz_check_digit(digits: str) -> int | None:
+    """The 12th digit of a Kazakh BIN/IIN from its first 11 (None: no valid number with them)."""
+    total = sum(int(d) * w for d, w in zip(digits, range(1, 12), strict=True)) % 11
+    if total == 10:
+        total = sum(int(d) * w for d, w in zip(digits, [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2], strict=True)) % 11
+    return None if total == 10 else total
+
+
+def kz_tax_number(head: str, serial: int, serial_digits: int) -> str:
+    """A valid BIN/IIN: `head` (date and kind digits), then the first serial from `serial` up that checks."""
+    for candidate in range(serial, serial + 100):
+        body = head + f"{candidate % 10**serial_digits:0{serial_digits}d}"
+        check = kz_check_digit(body)
+        if check is not None:
+            return body + str(check)
+    raise ValueError(head)  # pragma: no cover - one serial in eleven fails at most
+
+
+def ru_inn(region: str, office: str, serial: int) -> str:
+    """A valid 10-digit Russian INN of an organisation."""
+    body = f"{region}{office}{serial:05d}"
+    return body + str(sum(int(d) * w for d, w in zip(body, [2, 4, 10, 3, 5, 9, 4, 6, 8], strict=True)) % 11 % 10)
+
+
+def company_tax_number() -> str:
+    yymm, kind, attribute, serial = COMPANY["bin"]
+    return kz_tax_number(yymm + kind + attribute, serial, 5)
+
+
+def supplier_tax_id(form: str, index: int) -> str:
+    """ТОО: a BIN (5th digit 4, a legal entity); ИП: an IIN (a birth date: 5th digit 0-2); ООО: an INN.
+    The index is in the serial, so the numbers never repeat."""
+    if form == "ООО":
+        return ru_inn("22" if index % 2 else "55", "25", index)
+    if form == "ТОО":
+        return kz_tax_number(f"{5 + index % 20:02d}{1 + index % 12:02d}40", index * 100, 5)
+    century_sex = "3" if index % 2 else "4"
+    return kz_tax_number(f"{60 + index % 35:02d}{1 + index % 12:02d}{1 + index % 28:02d}{century_sex}", index * 100, 4)
+
+
+def _seed_company() -> None:
+    """The company's details for the printouts, unless the owner has entered them."""
+    if not Company.objects.exists():
+        Company.objects.create(name=COMPANY["name"], tax_number=company_tax_number(), address=COMPANY["address"])
+
+
 def _seed_suppliers(rng: random.Random, count: int) -> int:
     existing = set(Supplier.objects.values_list("tax_id", flat=True))
-    new = []
+    new, names = [], set(Supplier.objects.values_list("name", flat=True))
     for index in range(count):
-        tax_id = f"{100000000000 + index * 7919 + 17:012d}"
-        name = f"{rng.choice(['TOO', 'OOO', 'IP'])} {rng.choice(SUPPLIER_WORDS)}{rng.choice(SUPPLIER_WORDS).lower()} {index + 1}"
+        form = rng.choice(SUPPLIER_FORMS)
+        tax_id = supplier_tax_id(form, index)
+        first, second = rng.choice(SUPPLIER_WORDS), rng.choice(SUPPLIER_WORDS)
+        brand = first if first == second else f"{first}-{second}"
+        city = CITIES[index % len(CITIES)][0]
+        for candidate in (brand, f"{brand} {city}", f"{brand} {city} {index + 1}"):
+            name = f"{form} «{candidate}»"
+            if name not in names:
+                break
+        surnames, first_names = MEN if index % 2 else WOMEN
         days = rng.sample(range(7), rng.randint(1, 3))
         supplier = Supplier(
             name=name,
             tax_id=tax_id,
-            contact_person=f"Manager {index + 1}",
+            contact_person=f"{surnames[index // 2 % 10]} {first_names[index // 20 % 10]}",
             phone=f"+7701{index:07d}",
             email=f"orders{index + 1}@supplier.example",
+            address=f"г. {city}, {STREETS[index % len(STREETS)]}, {index % 97 + 1}",
             payment_terms_days=rng.choice([0, 7, 14, 21, 30, 45]),
             order_weekdays=sum(1 << d for d in days),
             lead_time_days=rng.randint(1, 7),
@@ -578,6 +683,7 @@ def _seed_suppliers(rng: random.Random, count: int) -> int:
         )
         if tax_id not in existing:
             new.append(supplier)
+            names.add(name)
     Supplier.objects.bulk_create(new, batch_size=500)
     return len(new)
 
@@ -600,7 +706,8 @@ def _seed_products(rng: random.Random, count: int, zones, actor) -> tuple[int, i
         group, unit, weighted, bases, sizes, (low, high) = leaves[index % len(leaves)]
         for attempt in range(40):
             qualifier = rng.choice(QUALIFIERS) if attempt else ""
-            name = " ".join(x for x in [rng.choice(BRANDS), qualifier, rng.choice(bases), rng.choice(sizes)] if x)
+            brand = " ".join(x for x in [rng.choice(BRANDS), qualifier] if x)
+            name = " ".join(x for x in [rng.choice(bases), f"«{brand}»", rng.choice(sizes)] if x)
             if name not in names_seen:
                 break
         else:
@@ -621,7 +728,7 @@ def _seed_products(rng: random.Random, count: int, zones, actor) -> tuple[int, i
             vat_rate=Decimal("16.00"),
             is_weighted=weighted,
             plu=plu if weighted else None,
-            excluded_from_discounts=group.name == "Cigarettes",
+            excluded_from_discounts=group.name == CIGARETTES,
             is_active=rng.random() > 0.02,
         )
         plan.append((product, codes, price))
@@ -638,7 +745,7 @@ def _seed_products(rng: random.Random, count: int, zones, actor) -> tuple[int, i
     for code, zone in zones.items():
         markup = Decimal("1.00") if code == "Z1" else Decimal("1.06")
         lines = [(ids[p.sku], round_money(price * markup)) for p, _c, price in plan]
-        price_change_create_posted(zone=zone, effective_date=start, prices=lines, actor=actor, comment="Opening prices")
+        price_change_create_posted(zone=zone, effective_date=start, prices=lines, actor=actor, comment="Начальные цены")
         prices += len(lines)
         # A later price rise for one product in twenty, so the history shows a change.
         rises = [(pid, round_money(amount * Decimal("1.08"))) for pid, amount in lines[::20]]
@@ -647,7 +754,7 @@ def _seed_products(rng: random.Random, count: int, zones, actor) -> tuple[int, i
             effective_date=today - datetime.timedelta(days=14),
             prices=rises,
             actor=actor,
-            comment="Price rise",
+            comment="Повышение цен",
         )
         prices += len(rises)
     return groups_created, len(plan), len(barcodes), prices
@@ -708,7 +815,10 @@ def seed_stock(*, actor, days: int = 21, seed: int = 7, on_day=None) -> dict:
         )
         assortment[shop.pk] = chosen
         document = OpeningBalance.objects.create(
-            shop=shop, business_date=start - datetime.timedelta(days=1), created_by=actor, comment="Demo go-live"
+            shop=shop,
+            business_date=start - datetime.timedelta(days=1),
+            created_by=actor,
+            comment="Ввод начальных остатков",
         )
         OpeningBalanceLine.objects.bulk_create(
             [
@@ -800,9 +910,12 @@ def seed_stock(*, actor, days: int = 21, seed: int = 7, on_day=None) -> dict:
         transfer_receive(document_id=document_id, actor=actor, received_date=today)
 
     # A stocktake in progress in the second shop, book quantities taken, for the owner to try.
-    dairy = ProductGroup.objects.filter(name="Dairy").first()
+    dairy = ProductGroup.objects.filter(name=DAIRY).first()
     stocktake = Stocktake.objects.create(
-        shop=shops[min(1, len(shops) - 1)], business_date=today, created_by=actor, comment="Demo: dairy count"
+        shop=shops[min(1, len(shops) - 1)],
+        business_date=today,
+        created_by=actor,
+        comment="Инвентаризация молочной продукции",
     )
     if dairy:
         stocktake.groups.add(dairy)

@@ -53,7 +53,7 @@ class DemoSales:
         self.shops = []
         for shop in Shop.objects.trading().order_by("code"):
             till, created = Till.objects.get_or_create(
-                code=f"{shop.code}-1", defaults={"shop": shop, "name": "Till 1", "fiscal_register_number": ""}
+                code=f"{shop.code}-1", defaults={"shop": shop, "name": "Касса 1", "fiscal_register_number": ""}
             )
             self.counts["tills"] += created
             till_token_issue(till=till)

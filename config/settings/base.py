@@ -271,7 +271,7 @@ IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=500)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=3000)
 
 # Business settings.
-COMPANY_NAME = env("COMPANY_NAME", default="Demo Retail Chain")
+COMPANY_NAME = env("COMPANY_NAME", default="ТОО «Демо Ритейл»")
 # Processes that render PDF chunks in parallel (one per core is right).
 PDF_WORKERS = env.int("PDF_WORKERS", default=2)
 CURRENCY_CODE = env("CURRENCY_CODE", default="KZT")

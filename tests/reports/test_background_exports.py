@@ -33,7 +33,7 @@ def test_a_long_list_export_runs_in_the_background_with_the_users_filters(
     job = ReportFile.objects.get()
     assert (job.report, job.status, job.rows, job.shop_ids) == ("admin_export", "done", 3, []), job.error
     rows = _rows(client, job)
-    assert rows[0][:2] == ("SKU", "name")  # the header is the first row, as in a direct export
+    assert rows[0][:2] == ("SKU", "Name")  # the header is the first row, as in a direct export
     assert [r[0] for r in rows[1:]] == ["MILK2", "MILK1", "MILK0"]  # search and ordering kept
     page = client.get(reverse("admin:reports_reportfile_changelist")).content.decode()
     assert "exported in the background" in page

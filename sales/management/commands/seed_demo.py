@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import translation
 
 from cash.demo import seed_cash
 from inventory.demo import seed_inventory, seed_stock
@@ -19,6 +20,7 @@ from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
 from inventory.services import recost_deferred
 from sales.demo import DemoSales
 
+DEMO_LANGUAGE = "ru"
 DEMO_USERS = [
     # username, password, role, superuser
     ("admin", "admin", None, True),
@@ -51,7 +53,9 @@ class Command(BaseCommand):
         # With DEBUG on (the demo's .env) Django would log and format every one of the seed's
         # SQL statements; re-costing of back-dated sales runs once at the end, not per upload.
         started = time.monotonic()
-        with override_settings(DEBUG=False), recost_deferred():
+        # In Russian, as the chain keeps its books: the names the services give what they create
+        # on first use (cash desks, drawers, cash in transit) are stored in that language.
+        with override_settings(DEBUG=False), recost_deferred(), translation.override(DEMO_LANGUAGE):
             self._seed(users, options)
         self.stdout.write(f"Seeded in {time.monotonic() - started:.1f} s (re-costing of back-dated sales included).")
         manager = users["manager"]
