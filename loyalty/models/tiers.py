@@ -87,6 +87,7 @@ class TierChange(models.Model):
     """A tier change of an account, with its reason (append-only: the account's tier history)."""
 
     DB_GUARD = AppendOnly()
+    SHOP_FIELDS = ("account__customer__registration_shop",)
 
     account = models.ForeignKey(
         LoyaltyAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="tier_changes"

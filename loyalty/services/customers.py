@@ -318,7 +318,7 @@ def app_token_customer(raw: str) -> Customer | None:
 # --- withdrawal -----------------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def consent_withdraw(*, customer_id: int) -> Customer:
     """The customer withdraws consent: phone, name, birthday and email are erased, app tokens revoked,
     codes and SMS texts to the phone wiped; the account, its cards, points and history stay."""

@@ -247,7 +247,7 @@ def tier_run_moves(run: TierRun, *, limit: int = 1_000_000):
             )
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def tier_set_by_hand(
     *, account_id: int, tier: Tier, until: datetime.date | None, actor=None, comment: str = ""
 ) -> TierChange:
