@@ -10,7 +10,11 @@ from ..models import Card, Customer, LoyaltyAccount
 
 
 class PhoneInput(serializers.Serializer):
-    phone = TextField(max_length=32, help_text="Any common form; stored as E.164 (+77011234567).")
+    phone = serializers.RegexField(
+        r"^\s*\+?[0-9][0-9 ()\-]{4,30}\s*$",
+        max_length=32,
+        help_text="Any common form (+7 701 123 45 67, 87011234567); stored as E.164 (+77011234567).",
+    )
 
 
 class CodeInput(serializers.Serializer):
@@ -41,12 +45,18 @@ class CodeSentOutput(serializers.Serializer):
 
 
 class CardOutput(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="plastic or virtual")
+    status = serializers.CharField(help_text="active or blocked (free: still in the pool)")
+
     class Meta:
         model = Card
         fields = ["number", "kind", "status", "issued_at"]
 
 
 class CustomerOutput(serializers.ModelSerializer):
+    language = serializers.CharField(help_text="ru, kk or en")
+    status = serializers.CharField(help_text="active or anonymised")
+
     class Meta:
         model = Customer
         fields = ["id", "phone", "name", "birthday", "email", "language", "status"]

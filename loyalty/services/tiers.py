@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import DecimalField, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -266,3 +267,32 @@ def tier_set_by_hand(
     account.tier, account.tier_fixed_until = tier, until
     account.save(update_fields=["tier", "tier_fixed_until"])
     return change
+
+
+@dataclass
+class TierProgress:
+    """Where an account stands for next month's tier: purchases so far in the period, the next tier, what it needs."""
+
+    tier: Tier | None
+    period_start: datetime.date
+    period_end: datetime.date
+    purchases_amount: Decimal
+    next_tier: Tier | None
+    needed_amount: Decimal
+
+
+def tier_progress(*, account: LoyaltyAccount, now: datetime.datetime | None = None) -> TierProgress:
+    """The purchases counted for the coming 1st (in the home shop's zone) and what the next tier above needs."""
+    now = now or timezone.now()
+    zone = str(account.home_shop.time_zone) if account.home_shop_id else settings.TIME_ZONE
+    today = now.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    coming = months_back(month_start(today), -1)
+    start, end = qualifying_period(coming, tier_policy())
+    total = account.purchases.filter(business_date__gte=start, business_date__lt=end).aggregate(
+        total=Sum("amount", output_field=DecimalField(max_digits=18, decimal_places=2))
+    )["total"] or Decimal("0")
+    total = Decimal(total).quantize(Decimal("0.01"))
+    rank = account.tier.rank if account.tier_id else -1
+    next_tier = Tier.objects.filter(rank__gt=rank).order_by("rank").first()
+    needed = max(next_tier.threshold_amount - total, Decimal("0.00")) if next_tier else Decimal("0.00")
+    return TierProgress(account.tier, start, end, total, next_tier, needed)

@@ -22,6 +22,8 @@ def too_many(exc: TooManyCodes) -> Response:
 
 
 class RegistrationStartView(TillView):
+    error_status_codes = (409,)
+
     @extend_schema(
         operation_id="till_loyalty_registration_start",
         request=RegistrationInput,
@@ -47,6 +49,8 @@ class RegistrationStartView(TillView):
 
 
 class RegistrationConfirmView(TillView):
+    error_status_codes = (404, 409)
+
     @extend_schema(
         operation_id="till_loyalty_registration_confirm",
         request=CodeInput,
