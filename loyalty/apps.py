@@ -13,3 +13,4 @@ class LoyaltyConfig(AppConfig):
         from .tasks_customers import sms_send
 
         sms.dispatch_hook = sms_send.delay
+        from . import admin_reports_customers  # noqa: F401  (registers the customers' reports)
