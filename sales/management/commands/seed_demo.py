@@ -17,6 +17,7 @@ from inventory.demo import seed_inventory, seed_stock
 from inventory.models import Shop
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
 from inventory.services import recost_deferred
+from loyalty.demo import seed_customers
 from sales.demo import DemoSales
 
 DEMO_USERS = [
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             default=None,
             help="receipts per shop per day (default 25; 600 with --days 365, the benchmark scale)",
         )
+
+        parser.add_argument("--customers", type=int, default=20000, help="loyalty customers with cards (0: none)")
 
     def handle(self, *args, **options):
         users = self._users()
@@ -102,6 +105,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Cash: {cash['encashments']} encashments, {cash['bank_credits']} bank credits, "
                 f"{cash['expenses']} expenses posted ({time.monotonic() - started:.1f} s)."
+            )
+
+        started = time.monotonic()
+        loyalty = seed_customers(count=options["customers"], seed=options["seed"])
+        if loyalty["customers"]:
+            self.stdout.write(
+                f"Loyalty: {loyalty['customers']} customers with cards and consents, {loyalty['purchases']} purchases, "
+                f"{loyalty['pool']} free cards in the pool, {loyalty['tier_moves']} tier moves "
+                f"({time.monotonic() - started:.1f} s)."
             )
 
     def _users(self):
