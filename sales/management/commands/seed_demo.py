@@ -47,7 +47,12 @@ class Command(BaseCommand):
             help="receipts per shop per day (default 25; 600 with --days 365, the benchmark scale)",
         )
 
-        parser.add_argument("--customers", type=int, default=20000, help="loyalty customers with cards (0: none)")
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=None,
+            help="loyalty customers with cards (default: as many as products, at most 20000; 0: none)",
+        )
 
     def handle(self, *args, **options):
         users = self._users()
@@ -108,7 +113,9 @@ class Command(BaseCommand):
             )
 
         started = time.monotonic()
-        loyalty = seed_customers(count=options["customers"], seed=options["seed"])
+        customers = options["customers"]
+        customers = min(options["products"], 20000) if customers is None else customers
+        loyalty = seed_customers(count=customers, seed=options["seed"])
         if loyalty["customers"]:
             self.stdout.write(
                 f"Loyalty: {loyalty['customers']} customers with cards and consents, {loyalty['purchases']} purchases, "
