@@ -20,6 +20,7 @@ from inventory.models import Shop
 from .choices import CardKind, CardStatus, Channel, Language
 from .models import AccountPurchase, Card, ConsentRecord, ConsentText, Customer, LoyaltyAccount
 from .services.cards import _next_serial, card_number_make, card_pool_generate
+from .services.customers import tier_entry
 from .services.sms import locks_take
 from .services.tiers import TierRunDone, month_start, tier_zones, tiers_recalculate, tiers_seed_defaults
 
@@ -76,6 +77,7 @@ def seed_customers(*, count: int = 20000, seed: int = 42, progress=None) -> dict
         ConsentText.objects.get_or_create(version=1, language=language, defaults={"body": body})
     texts = {t.language: t for t in ConsentText.objects.filter(version=1)}
     tiers_seed_defaults()
+    entry = tier_entry()
     now = timezone.now()
     today = timezone.localdate()
     with transaction.atomic(), _own_timestamps(Customer, LoyaltyAccount):
@@ -107,7 +109,9 @@ def seed_customers(*, count: int = 20000, seed: int = 42, progress=None) -> dict
                 )
             Customer.objects.bulk_create(people, batch_size=CHUNK)  # primary keys come back (RETURNING)
             accounts = [
-                LoyaltyAccount(customer_id=c.pk, home_shop_id=c.registration_shop_id, created_at=c.created_at)
+                LoyaltyAccount(
+                    customer_id=c.pk, home_shop_id=c.registration_shop_id, tier=entry, created_at=c.created_at
+                )
                 for c in people
             ]
             LoyaltyAccount.objects.bulk_create(accounts, batch_size=CHUNK)
