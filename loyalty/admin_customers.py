@@ -10,6 +10,7 @@ their moves ("312 accounts Silver -> Gold"); a dry run for a month is a button; 
 import contextlib
 import datetime
 import io
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,12 +20,14 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inventory.admin_mixins import BaseAdmin, ReadOnlyAdminMixin, ShopScopedAdminMixin
 from inventory.exceptions import DomainError
+from inventory.money import format_money
 from reports.files import content_disposition, download_name
 from reports.xlsx import XLSX_CONTENT_TYPE, Column, write_table
 
@@ -49,12 +52,27 @@ from .services.tiers import tier_run_moves, tier_set_by_hand, tiers_dry_run, tie
 MAX_MOVES_EXPORT = 300_000
 
 
-def _table(headers, rows):
+def _shown(value, zone=None):
+    """A cell as people read it: times in the shop's zone, dates and money in the user's language."""
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value, zone), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, Decimal):
+        return format_money(value)
+    return value
+
+
+def _table(headers, rows, zone=None):
     head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
     body = format_html_join(
-        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((c,) for c in r)),) for r in rows)
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((_shown(c, zone),) for c in r)),) for r in rows)
     )
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body) if rows else "—"
+
+
+def _zone(account):
+    return account.home_shop.time_zone if account.home_shop_id else None
 
 
 def _card_rows(account):
@@ -72,6 +90,7 @@ def _card_rows(account):
             )
             for c in cards
         ],
+        _zone(account),
     )
 
 
@@ -92,6 +111,7 @@ def _tier_rows(account):
             )
             for c in changes
         ],
+        _zone(account),
     )
 
 
@@ -206,6 +226,7 @@ class CustomerAdmin(SearchByPhoneOrCardMixin, ShopScopedAdminMixin, BaseAdmin):
                 (c.version, c.given_at, c.get_channel_display(), c.shop or "—", c.till_id or "—", c.withdrawn_at or "—")
                 for c in obj.consents.select_related("shop")
             ],
+            obj.registration_shop.time_zone if obj.registration_shop_id else None,
         )
 
     @admin.action(

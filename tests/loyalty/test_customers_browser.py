@@ -55,3 +55,4 @@ def test_the_customer_page_shows_cards_tiers_purchases_and_consents(page, outbox
     assert "0490000000016" in text and "0490000000023" in text and "Постоянный покупатель" in text
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 1366, width
+    page.locator(".field-cards").scroll_into_view_if_needed()  # the screenshot shows the cards and the tiers
