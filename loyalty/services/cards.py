@@ -74,11 +74,16 @@ def card_pool_generate(*, count: int, batch: str = "", prefix: str | None = None
     if connection.vendor == "postgresql":
         _generate_in_sql(prefix=prefix, start=start, count=count, batch=batch)
         return card_number_make(prefix, start), card_number_make(prefix, start + count - 1)
-    for chunk_start in range(start, start + count, CHUNK):
-        serials = range(chunk_start, min(chunk_start + CHUNK, start + count))
-        Card.objects.bulk_create(
-            [Card(number=card_number_make(prefix, s), batch=batch) for s in serials], batch_size=CHUNK
-        )
+    # Elsewhere (SQLite): plain rows through executemany, in chunks (no model instances: 100,000 in seconds).
+    with connection.cursor() as cursor:
+        for chunk_start in range(start, start + count, CHUNK):
+            cursor.executemany(
+                "INSERT INTO loyalty_card (number, kind, status, batch) VALUES (%s, %s, %s, %s)",
+                [
+                    (card_number_make(prefix, s), CardKind.PLASTIC, CardStatus.FREE, batch)
+                    for s in range(chunk_start, min(chunk_start + CHUNK, start + count))
+                ],
+            )
     return card_number_make(prefix, start), card_number_make(prefix, start + count - 1)
 
 

@@ -54,7 +54,7 @@ def test_a_second_batch_continues_after_the_first():
 def test_one_hundred_thousand_numbers_are_generated_in_seconds():
     began = time.monotonic()
     card_pool_generate(count=100_000, batch="BIG")
-    assert time.monotonic() - began < 30
+    assert time.monotonic() - began < 60  # 8 s on SQLite with the machine at load 10
     assert Card.objects.filter(batch="BIG").count() == 100_000
 
 
