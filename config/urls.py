@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("sales.api.urls")),
     path("api/v1/", include("inventory.api")),
     path("api/v1/", include("cash.api")),
+    path("api/v1/", include("loyalty.api_app.urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/schema/swagger/", SwaggerView.as_view(url_name="api-schema"), name="api-swagger"),
     path("api/schema/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -42,6 +42,17 @@ CASH_VIEW_MODELS = [
     "cashdeskoverlimit",
 ]
 
+# Loyalty: what a shop manager sees of the customers registered in their shops (scoped in the admin).
+LOYALTY_CUSTOMER_VIEW_MODELS = [
+    "customer",
+    "loyaltyaccount",
+    "card",
+    "tier",
+    "tierchange",
+    "consentrecord",
+    "smsmessage",
+]
+
 # Personal API tokens: everyone issues and revokes their own (the admin shows each person only
 # theirs); the owner, by `manage_all_apitokens`, those of every user.
 OWN_API_TOKENS = ("accounts", "apitoken", ("view", "add", "change"))
@@ -89,6 +100,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("sales", "receiptconflict", ("view",)),
         ("sales", "flaggedreceipt", ("view",)),
         ("sales", "tillgap", ("view",)),
+        *[("loyalty", model, ("view",)) for model in LOYALTY_CUSTOMER_VIEW_MODELS],
         OWN_API_TOKENS,
     ],
     # Cashiers work at tills, which use their own tokens; in the back office they have nothing yet.

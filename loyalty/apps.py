@@ -6,3 +6,11 @@ class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = _("Loyalty")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Customers: SMS go through the Celery task (eager without a broker); the services know only a hook.
+        from .services import sms
+        from .tasks_customers import sms_send
+
+        sms.dispatch_hook = sms_send.delay
+        from . import admin_reports_customers  # noqa: F401  (registers the customers' reports)

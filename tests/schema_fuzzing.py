@@ -15,6 +15,11 @@ BUSINESS_RULES = {
     "POST /api/v1/till/shifts/{shift_id}/close/",
     "GET /api/v1/till/barcodes/{code}/",
     "POST /api/v1/till/cash/",  # a pay-in the cash desk cannot cover is refused (never below zero)
+    # Loyalty: a phone that is no real number, a phone not registered (or already), a wrong SMS code.
+    "POST /api/v1/till/loyalty/registrations/",
+    "POST /api/v1/till/loyalty/registrations/{registration_id}/confirm/",
+    "POST /api/v1/app/sign-in/",
+    "POST /api/v1/app/sign-in/confirm/",
 }
 # A batch is answered 200 with a result per receipt, each succeeding or failing alone: an invalid receipt
 # inside a valid batch is "rejected" in the answer, not a 400 for the batch. Checked below instead.

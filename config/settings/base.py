@@ -320,3 +320,16 @@ MIDDLEWARE.insert(
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["config.parsers.BoundedJSONParser"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "config.schema.ApiAutoSchema"
 SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"] = {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}}
+
+# --- Loyalty: customers, cards, SMS (issue 12, customers half): one block, kept apart for merging. ---
+# Card numbers are EAN-13: this prefix, a serial, a check digit. Plastic cards come from the pool;
+# the app's virtual cards are numbered under their own prefix. 0490-0499 is GS1's in-store range.
+LOYALTY_CARD_PREFIX = env("LOYALTY_CARD_PREFIX", default="0490")
+LOYALTY_VIRTUAL_CARD_PREFIX = env("LOYALTY_VIRTUAL_CARD_PREFIX", default="0491")
+# SMS: the backend class (console: the log), an HTTP gateway's address and token, attempts before giving up.
+SMS_BACKEND = env("SMS_BACKEND", default="loyalty.sms_backends.ConsoleBackend")
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_SENDER = env("SMS_HTTP_SENDER", default="")
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=3)
+SMS_RETRY_SECONDS = env.int("SMS_RETRY_SECONDS", default=30)

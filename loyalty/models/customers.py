@@ -47,6 +47,8 @@ class Tier(models.Model):
 class Customer(models.Model):
     """A person in the loyalty program, identified by the phone (E.164, unique while not anonymised)."""
 
+    SHOP_FIELDS = ("registration_shop",)  # shop managers see the customers registered in their shops
+
     phone = models.CharField(_("phone"), max_length=16, unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
@@ -71,6 +73,8 @@ class Customer(models.Model):
 
 class LoyaltyAccount(models.Model):
     """The account points belong to: one per customer, with its tier and home shop (whose time zone sets its month)."""
+
+    SHOP_FIELDS = ("customer__registration_shop", "home_shop")
 
     customer = models.OneToOneField(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="account"
@@ -97,6 +101,8 @@ class LoyaltyAccount(models.Model):
 
 class Card(models.Model):
     """A card number (EAN-13 with the program's prefix): free in the pool, active on an account, or blocked."""
+
+    SHOP_FIELDS = ("account__customer__registration_shop",)
 
     number = models.CharField(_("card number"), max_length=13, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=CardKind.choices, default=CardKind.PLASTIC)
@@ -157,7 +163,11 @@ class AccountPurchase(models.Model):
     class Meta:
         verbose_name = _("account purchase")
         verbose_name_plural = _("account purchases")
-        indexes = [models.Index(fields=["account", "business_date"], name="loyalty_purchase_account_date")]
+        indexes = [
+            models.Index(fields=["account", "business_date"], name="loyalty_purchase_account_date"),
+            # The monthly tier run reads one period of every account: a range on the date.
+            models.Index(fields=["business_date", "account", "amount"], name="loyalty_purchase_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.business_date} {self.amount}"

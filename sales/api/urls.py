@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import backoffice, views
+from . import backoffice, loyalty_registration, views
 
 app_name = "sales-api"
 
@@ -28,6 +28,16 @@ urlpatterns = [
     path("till/state/", views.TillStateView.as_view(), name="till-state"),
     path("till/catalogue/", views.CatalogueView.as_view(), name="catalogue"),
     path("till/barcodes/<str:code>/", views.BarcodeLookupView.as_view(), name="barcode-lookup"),
+    path(
+        "till/loyalty/registrations/",
+        loyalty_registration.RegistrationStartView.as_view(),
+        name="loyalty-registration-start",
+    ),
+    path(
+        "till/loyalty/registrations/<id:registration_id>/confirm/",
+        loyalty_registration.RegistrationConfirmView.as_view(),
+        name="loyalty-registration-confirm",
+    ),
     path("receipts/", backoffice.ReceiptListView.as_view(), name="receipt-list"),
     path("receipts/<id:pk>/", backoffice.ReceiptDetailView.as_view(), name="receipt-detail"),
     path("shifts/", backoffice.ShiftListView.as_view(), name="shift-list"),

@@ -18,6 +18,7 @@ from inventory.demo import seed_inventory, seed_stock
 from inventory.models import Shop
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
 from inventory.services import recost_deferred
+from loyalty.demo import seed_customers
 from sales.demo import DemoSales
 
 DEMO_LANGUAGE = "ru"
@@ -46,6 +47,13 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="receipts per shop per day (default 25; 600 with --days 365, the benchmark scale)",
+        )
+
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=None,
+            help="loyalty customers with cards (default: as many as products, at most 20000; 0: none)",
         )
 
     def handle(self, *args, **options):
@@ -106,6 +114,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Cash: {cash['encashments']} encashments, {cash['bank_credits']} bank credits, "
                 f"{cash['expenses']} expenses posted ({time.monotonic() - started:.1f} s)."
+            )
+
+        started = time.monotonic()
+        customers = options["customers"]
+        customers = min(options["products"], 20000) if customers is None else customers
+        loyalty = seed_customers(count=customers, seed=options["seed"])
+        if loyalty["customers"]:
+            self.stdout.write(
+                f"Loyalty: {loyalty['customers']} customers with cards and consents, {loyalty['purchases']} purchases, "
+                f"{loyalty['pool']} free cards in the pool, {loyalty['tier_moves']} tier moves "
+                f"({time.monotonic() - started:.1f} s)."
             )
 
     def _users(self):

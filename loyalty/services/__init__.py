@@ -1,0 +1,1 @@
+"""Loyalty's services, one module per subject (customers, cards, tiers, sms, points)."""
