@@ -6,3 +6,10 @@ class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = _("Loyalty")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from inventory.ledgers import ledger_register
+
+        from .ledger import POINTS
+
+        ledger_register(POINTS)

@@ -1,5 +1,25 @@
 """Loyalty: customers, their accounts and cards, tiers (and, in their own modules, the points ledger, consent, SMS)."""
 
 from .customers import AccountPurchase, Card, Customer, LoyaltyAccount, Tier
+from .points import (
+    PointsAdjustment,
+    PointsBalance,
+    PointsHold,
+    PointsLedgerEntry,
+    PointsSettings,
+    ReceiptPoints,
+)
 
-__all__ = ["AccountPurchase", "Card", "Customer", "LoyaltyAccount", "Tier"]
+__all__ = [
+    "AccountPurchase",
+    "Card",
+    "Customer",
+    "LoyaltyAccount",
+    "PointsAdjustment",
+    "PointsBalance",
+    "PointsHold",
+    "PointsLedgerEntry",
+    "PointsSettings",
+    "ReceiptPoints",
+    "Tier",
+]
