@@ -15,6 +15,10 @@ BUSINESS_RULES = {
     "POST /api/v1/till/shifts/{shift_id}/close/",
     "GET /api/v1/till/barcodes/{code}/",
     "POST /api/v1/till/cash/",  # a pay-in the cash desk cannot cover is refused (never below zero)
+    # Loyalty: a card or a phone must be given (either), a line names a product, points must be spendable.
+    "GET /api/v1/till/loyalty/account/",
+    "POST /api/v1/till/loyalty/preview/",
+    "POST /api/v1/till/loyalty/holds/",
 }
 # A batch is answered 200 with a result per receipt, each succeeding or failing alone: an invalid receipt
 # inside a valid batch is "rejected" in the answer, not a 400 for the batch. Checked below instead.

@@ -95,7 +95,12 @@ def _decimal(value) -> Decimal:
 
 
 def accounts_points_load(
-    account_ids, *, today: datetime.date, debts: dict[int, Decimal] | None = None, skip_holds: set[int] = frozenset()
+    account_ids,
+    *,
+    today: datetime.date,
+    debts: dict[int, Decimal] | None = None,
+    skip_holds: set[int] = frozenset(),
+    with_holds: bool = True,
 ) -> dict[int, AccountPoints]:
     """Each account's lots that still hold points, its debt and its live holds (`skip_holds`: hold ids left out).
 
@@ -119,6 +124,8 @@ def accounts_points_load(
     for pk, debt in debts.items():
         if pk in states:
             states[pk].debt = _decimal(debt)
+    if not with_holds:  # nothing is spent: holds change nothing
+        return states
     holds = (
         PointsHold.objects.filter(account_id__in=ids, status=HoldStatus.ACTIVE, expires_at__gt=timezone.now())
         .exclude(pk__in=skip_holds)

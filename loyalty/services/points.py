@@ -163,23 +163,27 @@ def receipts_points_prepare(*, shop_id: int, till_id: int, receipts: list[Receip
         return plan
     account_ids = sorted({accounts[r.index]["account_id"] for r in live})
     plan.balances = balances_for_update(POINTS, [(pk,) for pk in account_ids])
-    holds = {}
+    # Active holds of these accounts, live or this till's for these receipts, in one query: the
+    # receipt's own hold is consumed; the others' live holds are not spendable.
+    holds, held = {}, defaultdict(Decimal)
     if any(r.points_amount and not r.is_return for r in live):
-        holds = {
-            h.receipt_uuid: h
-            for h in PointsHold.objects.filter(
-                account_id__in=account_ids,
-                till_id=till_id,
-                receipt_uuid__in=[r.uuid for r in live],
-                status=HoldStatus.ACTIVE,
-            )
-        }
+        now = timezone.now()
+        uuids = {r.uuid for r in live}
+        for hold in PointsHold.objects.filter(account_id__in=account_ids, status=HoldStatus.ACTIVE).filter(
+            Q(expires_at__gt=now) | Q(till_id=till_id, receipt_uuid__in=uuids)
+        ):
+            if hold.till_id == till_id and hold.receipt_uuid in uuids:
+                holds[hold.receipt_uuid] = hold
+            else:
+                held[hold.account_id] += hold.points
     states = accounts_points_load(
         account_ids,
         today=today,
         debts={key[0]: row.debt for key, row in plan.balances.items()},
-        skip_holds={h.pk for h in holds.values()},
+        with_holds=False,
     )
+    for account_id, points in held.items():
+        states[account_id].held = points
     excluded = _excluded(product_id for r in live for product_id, _amount in r.lines)
     for r in live:
         account = accounts[r.index]
@@ -208,8 +212,6 @@ def _snapshot(state: AccountPoints) -> tuple[Decimal, Decimal, list]:
 
 def _plan_sale(r: ReceiptPointsIn, account: dict, state: AccountPoints, eligible, hold, value) -> _Planned:
     points_paid = whole_down(r.points_amount / value)
-    if hold is not None and points_paid > hold.points:
-        state.held = state.held  # the hold covers part; the rest must be spendable beside other holds
     quote = sale_quote(
         eligible=eligible,
         terms=account["terms"],

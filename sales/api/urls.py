@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import backoffice, views
+from . import backoffice, loyalty, views
 
 app_name = "sales-api"
 
@@ -28,6 +28,14 @@ urlpatterns = [
     path("till/state/", views.TillStateView.as_view(), name="till-state"),
     path("till/catalogue/", views.CatalogueView.as_view(), name="catalogue"),
     path("till/barcodes/<str:code>/", views.BarcodeLookupView.as_view(), name="barcode-lookup"),
+    path("till/loyalty/account/", loyalty.LoyaltyAccountView.as_view(), name="loyalty-account"),
+    path("till/loyalty/preview/", loyalty.LoyaltyPreviewView.as_view(), name="loyalty-preview"),
+    path("till/loyalty/holds/", loyalty.LoyaltyHoldView.as_view(), name="loyalty-hold"),
+    path(
+        "till/loyalty/holds/<uuid:receipt_uuid>/release/",
+        loyalty.LoyaltyHoldReleaseView.as_view(),
+        name="loyalty-hold-release",
+    ),
     path("receipts/", backoffice.ReceiptListView.as_view(), name="receipt-list"),
     path("receipts/<id:pk>/", backoffice.ReceiptDetailView.as_view(), name="receipt-detail"),
     path("shifts/", backoffice.ShiftListView.as_view(), name="shift-list"),
