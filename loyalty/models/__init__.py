@@ -2,6 +2,7 @@
 
 from .customers import AccountPurchase, Card, Customer, LoyaltyAccount, Tier
 from .points import (
+    PointsAccount,
     PointsAdjustment,
     PointsBalance,
     PointsHold,
@@ -15,6 +16,7 @@ __all__ = [
     "Card",
     "Customer",
     "LoyaltyAccount",
+    "PointsAccount",
     "PointsAdjustment",
     "PointsBalance",
     "PointsHold",

@@ -244,3 +244,14 @@ class PointsAdjustment(Document):
 
     def shop_ids(self) -> list[int]:
         return [self.shop_id]
+
+
+class PointsAccount(LoyaltyAccount):
+    """A loyalty account seen from its points (the admin's account page: balance, pending, ledger, holds)."""
+
+    SHOP_FIELDS = ("home_shop", "customer__registration_shop")
+
+    class Meta:
+        proxy = True
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")

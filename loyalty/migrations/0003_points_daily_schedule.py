@@ -16,7 +16,7 @@ def create(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loyalty", "0003_pointssettings_pointsadjustment"),
+        ("loyalty", "0002_points"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
