@@ -13,3 +13,5 @@ class LoyaltyConfig(AppConfig):
         from .ledger import POINTS
 
         ledger_register(POINTS)
+
+        from . import admin_reports  # noqa: F401  (registers the points reports with the report engine)

@@ -165,3 +165,66 @@ def receipt_points_info(row: ReceiptPoints, *, phone: str | None) -> dict:
 
 def account_holds_live(account_id: int):
     return PointsHold.objects.filter(account_id=account_id, status=HoldStatus.ACTIVE, expires_at__gt=timezone.now())
+
+
+# --- reports: set-based, over every account -----------------------------------------------------------
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def points_liability(*, shop_ids: list[int] | None = None) -> list[dict]:
+    """Outstanding points by the accounts' home shop (None: no home shop): accounts, spendable, pending,
+    debt. One grouped query over the balances; `shop_ids` limits it to those home shops."""
+    from ..models import LoyaltyAccount
+
+    balance = PointsBalance._meta.db_table
+    account = LoyaltyAccount._meta.db_table
+    where, params = "", []
+    if shop_ids is not None:
+        where = f"WHERE a.home_shop_id IN ({', '.join(['%s'] * len(shop_ids))})" if shop_ids else "WHERE 1 = 0"
+        params = list(shop_ids)
+    sql = (
+        f"SELECT a.home_shop_id, COUNT(*), SUM(b.active), SUM(b.pending), SUM(b.debt) "
+        f"FROM {balance} b JOIN {account} a ON a.id = b.account_id {where} "
+        "GROUP BY a.home_shop_id ORDER BY a.home_shop_id IS NULL, a.home_shop_id"
+    )
+    return [
+        {"shop_id": shop, "accounts": n, "active": _decimal(a), "pending": _decimal(p), "debt": _decimal(d)}
+        for shop, n, a, p, d in _rows(sql, params)
+    ]
+
+
+def points_expiring(
+    *, date_from: datetime.date, date_to: datetime.date, shop_ids: list[int] | None = None
+) -> list[dict]:
+    """Spendable points that expire from `date_from` to `date_to`, by expiry date: accounts and points.
+
+    Lots are summed per account first (a lot partly spent counts what is left), in SQL.
+    """
+    from ..models import LoyaltyAccount
+
+    entry = PointsLedgerEntry._meta.db_table
+    account = LoyaltyAccount._meta.db_table
+    join, params = "", [date_from, date_to]
+    if shop_ids is not None:
+        join = f"JOIN {account} a ON a.id = e.account_id AND a.home_shop_id IN ({', '.join(['%s'] * len(shop_ids))})"
+        params = [*shop_ids, *params] if shop_ids else params
+        if not shop_ids:
+            return []
+    sql = (
+        "SELECT expires_on, COUNT(*), SUM(left_points) FROM ("
+        f"SELECT e.account_id, e.expires_on, SUM(e.active) AS left_points FROM {entry} e {join} "
+        "WHERE e.expires_on >= %s AND e.expires_on <= %s GROUP BY e.account_id, e.expires_on "
+        "HAVING SUM(e.active) > 0) lots GROUP BY expires_on ORDER BY expires_on"
+    )
+    return [{"expires_on": _as_date(day), "accounts": n, "points": _decimal(p)} for day, n, p in _rows(sql, params)]
+
+
+def _as_date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
