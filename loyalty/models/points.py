@@ -15,6 +15,7 @@ A lot's remaining points are the sum of its rows; redemption spends the lots tha
 first.
 """
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -255,3 +256,35 @@ class PointsAccount(LoyaltyAccount):
         proxy = True
         verbose_name = _("points account")
         verbose_name_plural = _("points accounts")
+
+
+class PointsImport(models.Model):
+    """One run of a balance migration from the old system's export: the file, who, the totals (the audit row).
+
+    Its ledger rows are of kind `migration`, one per account and lot: running the same file
+    again writes nothing (the lots are there), so no point is ever counted twice.
+    """
+
+    file_name = models.CharField(_("file"), max_length=255)
+    file_sha256 = models.CharField(_("file checksum"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    problems = models.PositiveIntegerField(_("problem rows"))
+    file_points = models.DecimalField(_("points in the file"), **POINTS)
+    imported_points = models.DecimalField(_("points written now"), **POINTS)
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("points import")
+        verbose_name_plural = _("points imports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d})"
