@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy
 from inventory.admin_mixins import BaseAdmin, DocumentAdminMixin, ReadOnlyAdminMixin, ShopScopedAdminMixin
 from inventory.scoping import visible_to
 
-from .models import PointsAccount, PointsAdjustment, PointsHold, PointsLedgerEntry, PointsSettings, ReceiptPoints
+from .models import (
+    PointsAccount,
+    PointsAdjustment,
+    PointsHold,
+    PointsImport,
+    PointsLedgerEntry,
+    PointsSettings,
+    ReceiptPoints,
+)
 from .selectors.points import account_points_get, phone_mask
 from .services.points import points_adjustment_post
 
@@ -182,3 +190,10 @@ class PointsSettingsAdmin(BaseAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PointsImport)
+class PointsImportAdmin(ReadOnlyAdminMixin, BaseAdmin):
+    list_display = ["created_at", "file_name", "rows", "problems", "file_points", "imported_points", "created_by"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
