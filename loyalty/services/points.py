@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -598,9 +598,6 @@ def _run_chunk(account_ids: list[int], today, since, counts) -> None:
             )
         )
         counts["activated"] += pending
-    activated = defaultdict(Decimal)
-    for m in movements:
-        activated[(m.key[0], m.expires_on)] += m.amounts[0]
     for account_id, available_on, expires_on, active in (
         PointsLedgerEntry.objects.filter(account_id__in=account_ids, expires_on__lte=today, expires_on__gt=since)
         .values("account_id", "available_on", "expires_on")
@@ -635,18 +632,16 @@ def _run_chunk(account_ids: list[int], today, since, counts) -> None:
         document_id=source_id,
         number=f"PX-{today.isoformat()}",
     )
-    try:
-        ledger_write(
-            POINTS,
-            movements=_merge_same_lot(movements),
-            posting_id=posting.pk,
-            business_date=today,
-            source_type=DocumentType.POINTS_EXPIRY,
-            source_id=source_id,
-            balances=balances,
-        )
-    except IntegrityError:  # pragma: no cover - a second run of the same day wrote these rows already
-        raise
+    # Re-read under the lock, a second run finds nothing to write; the ledger's unique rule is the last word.
+    ledger_write(
+        POINTS,
+        movements=_merge_same_lot(movements),
+        posting_id=posting.pk,
+        business_date=today,
+        source_type=DocumentType.POINTS_EXPIRY,
+        source_id=source_id,
+        balances=balances,
+    )
     counts["accounts"] += len({m.key[0] for m in movements})
 
 

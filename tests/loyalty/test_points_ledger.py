@@ -146,3 +146,45 @@ def test_phones_are_normalised_and_masked():
     assert phone_normalise("701 123 45 67") == "+77011234567"
     assert phone_normalise("12") == ""
     assert phone_mask("+77011234567") == "+7701***4567"
+
+
+# --- random sequences: what the moves record is what the lots hold, and nothing goes below zero ------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from loyalty.services.calculator import NotEnoughPoints  # noqa: E402
+
+LOTS = [
+    (TODAY, datetime.date(2027, 1, 1)),
+    (datetime.date(2026, 12, 9), datetime.date(2027, 12, 9)),
+    (datetime.date(2026, 10, 1), datetime.date(2026, 12, 1)),
+]
+OPERATION = st.tuples(st.sampled_from(["credit", "spend", "take_back"]), st.integers(1, 80), st.sampled_from(LOTS))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(OPERATION, max_size=25))
+def test_random_sequences_keep_the_books(operations):
+    state = AccountPoints(1, TODAY)
+    totals = [D(0), D(0), D(0)]
+    for name, points, lot in operations:
+        points = D(points)
+        before = (state.active, state.pending, state.debt)
+        try:
+            if name == "credit":
+                moves = state.credit("accrual", points, *lot)
+            elif name == "spend":
+                moves = state.spend("redemption", points)
+            else:
+                moves = state.take_back("return", points, *lot)
+        except NotEnoughPoints:
+            assert (state.active, state.pending, state.debt) == before  # a refusal changes nothing
+            continue
+        for m in moves:
+            totals[0] += m.active
+            totals[1] += m.pending
+            totals[2] += m.debt
+        assert all(lot[0] >= 0 and lot[1] >= 0 for lot in state.lots.values()) and state.debt >= 0
+    all_active = sum((lot[0] for lot in state.lots.values()), D(0))
+    assert totals == [all_active, state.pending, state.debt]
