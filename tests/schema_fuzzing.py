@@ -19,6 +19,7 @@ BUSINESS_RULES = {
     "GET /api/v1/till/loyalty/account/",
     "POST /api/v1/till/loyalty/preview/",
     "POST /api/v1/till/loyalty/holds/",
+    "POST /api/v1/till/loyalty/return-preview/",
 }
 # A batch is answered 200 with a result per receipt, each succeeding or failing alone: an invalid receipt
 # inside a valid batch is "rejected" in the answer, not a 400 for the batch. Checked below instead.

@@ -82,3 +82,30 @@ def hold_for_till(*, account: dict, shop_id: int, till_id: int, receipt_uuid, po
     return points_hold_place(
         account_id=account["account_id"], shop_id=shop_id, till_id=till_id, receipt_uuid=receipt_uuid, points=points
     )
+
+
+def return_preview(*, original_receipt_id: int, lines: list[tuple[int, Decimal]]) -> dict | None:
+    """What a return of `lines` (product id, amount) of a card sale does to points, by posting's own rule:
+    points taken back, points given back and their money (the return's points payment). None: no card sale."""
+    from .calculator import return_quote
+    from .points import _originals
+
+    sale = _originals([original_receipt_id]).get(original_receipt_id)
+    if sale is None:
+        return None
+    eligible = eligible_amount(lines, _excluded(p for p, _a in lines))
+    take, give = return_quote(
+        sale_eligible=sale["eligible"],
+        sale_accrued=sale["accrued"],
+        sale_paid=sale["paid"],
+        returned_before=sale["returned"],
+        taken_before=sale["taken"],
+        given_before=sale["given"],
+        returning=eligible,
+    )
+    return {
+        "account_id": sale["account_id"],
+        "points_taken_back": take,
+        "points_given_back": give,
+        "points_amount": give * points_value(),
+    }

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from inventory.api_shared import TextField
 from inventory.selectors import products_by_codes
 from loyalty.services.points import points_hold_release
-from loyalty.services.till import account_for_till, account_summary, basket_preview, hold_for_till
+from loyalty.services.till import account_for_till, account_summary, basket_preview, hold_for_till, return_preview
 
 from .serializers import money
 from .views import TillView
@@ -198,3 +198,61 @@ class LoyaltyHoldReleaseView(TillView):
     def post(self, request, receipt_uuid):
         hold = points_hold_release(till_id=request.auth.pk, receipt_uuid=receipt_uuid)
         return Response(HoldResult(hold).data)
+
+
+class ReturnPreviewLine(serializers.Serializer):
+    original_line_no = serializers.IntegerField(min_value=1, max_value=2**62)
+    amount = money(min_value=Decimal("0"), help_text="The amount given back for this line.")
+
+
+class ReturnPreviewInput(serializers.Serializer):
+    original_uuid = serializers.UUIDField(help_text="The sale being returned.")
+    lines = ReturnPreviewLine(many=True, allow_empty=False, max_length=MAX_PREVIEW_LINES)
+
+
+class ReturnPreviewOut(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    points_taken_back = serializers.DecimalField(help_text="Of the points the sale earned.", **POINTS)
+    points_given_back = serializers.DecimalField(help_text="Of the points that paid for the sale.", **POINTS)
+    points_amount = money(help_text='The return\'s payment {"type": "points", "amount": ...}.')
+
+
+class LoyaltyReturnPreviewView(TillView):
+    error_status_codes = (404,)
+
+    @extend_schema(
+        operation_id="till_loyalty_return_preview",
+        request=ReturnPreviewInput,
+        responses={
+            200: ReturnPreviewOut,
+            404: OpenApiResponse(description="No sale of this shop has this UUID, or it was sold without a card."),
+        },
+        summary="Preview a return of a card sale: points taken back and given back (the points payment)",
+    )
+    def post(self, request):
+        from rest_framework.exceptions import NotFound
+
+        from ..models import Receipt, ReceiptKind, ReceiptLine
+
+        data = ReturnPreviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        sale = Receipt.objects.filter(
+            shop_id=request.auth.shop_id, client_uuid=values["original_uuid"], kind=ReceiptKind.SALE
+        ).first()
+        if sale is None:
+            raise NotFound(_("No sale has this UUID."))
+        products = dict(ReceiptLine.objects.filter(receipt=sale).values_list("line_no", "product_id"))
+        lines, errors = [], {}
+        for n, line in enumerate(values["lines"]):
+            product_id = products.get(line["original_line_no"])
+            if product_id is None:
+                errors[f"lines.{n}.original_line_no"] = [_("The original receipt has no such line.")]
+                continue
+            lines.append((product_id, line["amount"]))
+        if errors:
+            raise ValidationError(errors)
+        preview = return_preview(original_receipt_id=sale.pk, lines=lines)
+        if preview is None:
+            raise NotFound(_("This sale was made without a loyalty card."))
+        return Response(ReturnPreviewOut(preview).data)

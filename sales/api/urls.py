@@ -30,6 +30,7 @@ urlpatterns = [
     path("till/barcodes/<str:code>/", views.BarcodeLookupView.as_view(), name="barcode-lookup"),
     path("till/loyalty/account/", loyalty.LoyaltyAccountView.as_view(), name="loyalty-account"),
     path("till/loyalty/preview/", loyalty.LoyaltyPreviewView.as_view(), name="loyalty-preview"),
+    path("till/loyalty/return-preview/", loyalty.LoyaltyReturnPreviewView.as_view(), name="loyalty-return-preview"),
     path("till/loyalty/holds/", loyalty.LoyaltyHoldView.as_view(), name="loyalty-hold"),
     path(
         "till/loyalty/holds/<uuid:receipt_uuid>/release/",

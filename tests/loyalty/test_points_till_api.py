@@ -124,3 +124,37 @@ def test_the_schema_describes_the_loyalty_endpoints(loyal, superuser):
     text = response.content.decode()
     for operation in ("till_loyalty_account", "till_loyalty_preview", "till_loyalty_hold", "ReceiptLoyalty"):
         assert operation in text
+
+
+def test_the_return_preview_says_which_points_payment_the_return_needs(loyal):
+    from tests.loyalty.conftest import refund
+
+    give(loyal, 500)
+    first = sale(1, points="200")
+    loyal["client"].post("/api/v1/till/receipts/", first, format="json")
+    line = {"original_line_no": 1, "amount": "450.00"}
+    preview = loyal["client"].post(
+        "/api/v1/till/loyalty/return-preview/", {"original_uuid": first["uuid"], "lines": [line]}, format="json"
+    )
+    assert preview.status_code == 200, preview.json()
+    assert {k: preview.json()[k] for k in ("points_taken_back", "points_given_back", "points_amount")} == {
+        "points_taken_back": "18",
+        "points_given_back": "100",
+        "points_amount": "100.00",
+    }
+    back = refund(
+        2,
+        first["uuid"],
+        lines=[{"original_line_no": 1, "quantity": "1", "price": "450.00", "amount": "450.00"}],
+        points=preview.json()["points_amount"],
+    )
+    posted = loyal["client"].post("/api/v1/till/receipts/", back, format="json")
+    assert posted.status_code == 201, posted.json()
+    info = posted.json()["receipt"]["loyalty"]
+    assert (info["points_accrued"], info["points_paid"]) == ("-18", "-100")
+    unknown = loyal["client"].post(
+        "/api/v1/till/loyalty/return-preview/",
+        {"original_uuid": str(uuid.uuid4()), "lines": [line]},
+        format="json",
+    )
+    assert unknown.status_code == 404
