@@ -222,3 +222,15 @@ def test_the_card_number_and_phone_are_kept_with_the_receipt(loyal):
     post(loyal, sale(1))
     assert Receipt.objects.get().card_number == CARD
     assert PHONE.startswith("+7")
+
+
+def test_a_sale_and_its_return_in_one_offline_batch_leave_no_points(loyal):
+    give(loyal, 300)
+    first = sale(1, points="270")
+    back = refund(2, first["uuid"], lines=[RETURN_ONE, {**RETURN_ONE}], points="270")
+    response = post(loyal, {"receipts": [first, back]}, url="/api/v1/till/receipts/batch/")
+    body = response.json()
+    assert body["created"] == 2, body
+    assert body["results"][1]["receipt"]["loyalty"]["points_accrued"] == "-31"
+    assert balance(loyal) == (D(300), D(0), D(0))
+    assert sorted(AccountPurchase.objects.values_list("amount", flat=True)) == [D("-900.00"), D("900.00")]
