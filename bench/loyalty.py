@@ -288,6 +288,36 @@ def client_plain_with_points(args):
         connection.close()
 
 
+def in_process_cards_vs_none(rounds: int = 5) -> None:
+    """Batches of 100 receipts through the service (no HTTP), with a card on every receipt and without,
+    interleaved so that both see the same machine: what the points cost on the batch path."""
+    from sales.services import receipts_ingest
+
+    catalogue, _ids = catalogue_sample()
+    rng = random.Random(11)
+    (with_till, _t1), (without_till, _t2) = tills(1)
+    seconds = {True: [], False: []}
+    for k in range(rounds + 1):
+        for card, till in ((True, with_till), (False, without_till)):
+            bodies = [
+                _receipt(1 + k * 100 + n, rng.sample(catalogue, 5), card_of(rng.randint(1, ACCOUNTS)) if card else "")
+                for n in range(100)
+            ]
+            t = clock()
+            results = receipts_ingest(till=till, bodies=bodies)
+            if k:  # the first round warms up
+                seconds[card].append(clock() - t)
+            if any(r.status != "created" for r in results):
+                raise RuntimeError(results[0].errors)
+    cards, plain = statistics.median(seconds[True]), statistics.median(seconds[False])
+    line(
+        "in process, batches of 100: with a card on every receipt",
+        100 / cards,
+        "receipts/s",
+        f"without cards {100 / plain:.0f}/s; with/without {plain / cards:.2f}",
+    )
+
+
 def daily_run() -> None:
     """BENCH_DUE accounts with a pending lot due today, then the daily run, timed."""
     from django.db import connection
@@ -331,6 +361,7 @@ def main():
         seed()
     line(f"{ACCOUNTS} customers, accounts, cards and balances written with SQL", accounts_seed(ACCOUNTS), "s")
     lookups()
+    in_process_cards_vs_none()
     catalogue, _product_ids = catalogue_sample()
     connection.close()
     server = start_server()

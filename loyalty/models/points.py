@@ -265,6 +265,8 @@ class PointsImport(models.Model):
     again writes nothing (the lots are there), so no point is ever counted twice.
     """
 
+    DB_GUARD = AppendOnly()
+
     file_name = models.CharField(_("file"), max_length=255)
     file_sha256 = models.CharField(_("file checksum"), max_length=64)
     rows = models.PositiveIntegerField(_("rows"))

@@ -188,3 +188,20 @@ def test_random_sequences_keep_the_books(operations):
         assert all(lot[0] >= 0 and lot[1] >= 0 for lot in state.lots.values()) and state.debt >= 0
     all_active = sum((lot[0] for lot in state.lots.values()), D(0))
     assert totals == [all_active, state.pending, state.debt]
+
+
+def test_points_rows_and_receipt_points_are_immutable_in_the_database(loyal):
+    from django.db import IntegrityError, transaction
+
+    from loyalty.models import ReceiptPoints
+
+    loyal["client"].post("/api/v1/till/receipts/", sale(1), format="json")
+    for queryset, change in (
+        (PointsLedgerEntry.objects.all(), {"pending": D(1000)}),
+        (ReceiptPoints.objects.all(), {"accrued": D(1000)}),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            queryset.update(**change)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            queryset.delete()
+    assert balance(loyal) == (D(0), D(45), D(0))
