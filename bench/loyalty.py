@@ -335,9 +335,17 @@ def daily_run() -> None:
         c.execute(
             "INSERT INTO loyalty_pointsledgerentry (account_id, active, pending, debt, kind, available_on, expires_on, "
             "business_date, source_type, source_id, source_line_id, posting_id, created_at) "
-            "SELECT id, 0, 40, 0, 'adjustment', %s, %s, %s, 'points_adjustment', 0, id, %s, now() "
+            "SELECT id, 0, 40, 0, 'adjustment', %s, %s, %s, 'points_adjustment', 0, id + %s, %s, now() "
             "FROM loyalty_loyaltyaccount ORDER BY id LIMIT %s",
-            [today, today + datetime.timedelta(days=300), today - datetime.timedelta(days=14), posting, DUE],
+            # Line ids of this run's own (a second run of the bench on the same day writes new rows).
+            [
+                today,
+                today + datetime.timedelta(days=300),
+                today - datetime.timedelta(days=14),
+                posting * 10**7,
+                posting,
+                DUE,
+            ],
         )
         c.execute(
             "UPDATE loyalty_pointsbalance b SET pending = b.pending + 40 FROM "
