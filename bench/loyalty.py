@@ -200,7 +200,10 @@ def plain_points(receipts: int, per_transaction: int, seed_value: int) -> float:
 
     rng = random.Random(seed_value)
     today = timezone.localdate()
-    base = 10**12 + seed_value * 10**9  # receipt ids of their own (no sales rows: those are timed by plain_sql)
+    with connection.cursor() as c:
+        # Receipt ids of their own (no sales rows: those are timed by plain_sql), new on every run.
+        c.execute("SELECT COALESCE(MAX(receipt_id), 0) FROM loyalty_receiptpoints WHERE receipt_id > %s", [10**12])
+        base = max(c.fetchone()[0], 10**12) + 1 + seed_value * 10**7
     work = [(base + n, card_of(rng.randint(1, ACCOUNTS))) for n in range(receipts)]
     with connection.cursor() as c:
         c.execute("SELECT id FROM inventory_shop ORDER BY id LIMIT 1")
