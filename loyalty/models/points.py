@@ -49,9 +49,10 @@ class PointsLedgerEntry(LedgerEntry):
         verbose_name = _("points ledger entry")
         verbose_name_plural = _("points ledger")
         constraints = [
-            # One row per source line, kind and lot: a replayed receipt never writes its points twice.
+            # One row per source line, kind, lot and day: a replayed receipt never writes its points twice,
+            # and the daily run writes an account's lot once a day.
             models.UniqueConstraint(
-                fields=["source_type", "source_line_id", "kind", "available_on", "expires_on"],
+                fields=["source_type", "source_line_id", "kind", "available_on", "expires_on", "business_date"],
                 condition=Q(reversal_of__isnull=True),
                 name="loyalty_points_entry_line",
             ),
