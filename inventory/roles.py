@@ -101,6 +101,9 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("sales", "flaggedreceipt", ("view",)),
         ("sales", "tillgap", ("view",)),
         *[("loyalty", model, ("view",)) for model in LOYALTY_CUSTOMER_VIEW_MODELS],
+        # Points (issue 12): their shops' adjustments up to the owner's limit; accounts of their shops.
+        ("loyalty", "pointsadjustment", ("view", "add", "change")),
+        ("loyalty", "pointsaccount", ("view",)),
         OWN_API_TOKENS,
     ],
     # Cashiers work at tills, which use their own tokens; in the back office they have nothing yet.

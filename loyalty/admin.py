@@ -1,3 +1,3 @@
-"""Loyalty's admin: each subject in its own module (customers, cards, tiers, consent and SMS here)."""
+"""Loyalty's admin: each subject in its own module (customers, cards, tiers, consent and SMS; points)."""
 
-from . import admin_customers  # noqa: F401
+from . import admin_customers, admin_points  # noqa: F401

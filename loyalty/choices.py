@@ -32,3 +32,25 @@ class CardStatus(models.TextChoices):
     FREE = "free", _("free (in the pool)")
     ACTIVE = "active", _("active")
     BLOCKED = "blocked", _("blocked")
+
+
+class PointsKind(models.TextChoices):
+    """What a row of the points ledger records."""
+
+    ACCRUAL = "accrual", _("accrual")
+    REDEMPTION = "redemption", _("redemption")
+    EXPIRY = "expiry", _("expiry")
+    ADJUSTMENT = "adjustment", _("adjustment")
+    PROMOTIONAL = "promotional", _("promotional")
+    MIGRATION = "migration", _("migration")
+    RETURN = "return", _("return (earned points taken back)")
+    REFUND = "refund", _("return (paid points given back)")
+    ACTIVATION = "activation", _("activation (pending points become spendable)")
+
+
+class HoldStatus(models.TextChoices):
+    """A till's reservation of points at payment: active until the receipt consumes it or it is released."""
+
+    ACTIVE = "active", _("active")
+    CONSUMED = "consumed", _("consumed by the receipt")
+    RELEASED = "released", _("released")

@@ -155,6 +155,7 @@ class PaymentType(models.TextChoices):
 
     CASH = "cash", _("cash")
     CARD = "card", _("card")
+    POINTS = "points", _("loyalty points")
 
 
 class Receipt(models.Model):

@@ -32,6 +32,7 @@ RECEIPT_FIELDS = {
     "lines",
     "payments",
     "card_number",
+    "phone",
     "fiscal_sign",
     "fiscal_number",
 }
@@ -62,6 +63,7 @@ class ReceiptIn:
     lines: list[LineIn]
     payments: list[tuple[str, Decimal]]
     card_number: str = ""
+    phone: str = ""
     fiscal_sign: str = ""
     fiscal_number: str = ""
     total: Decimal = field(default=ZERO)
@@ -246,7 +248,7 @@ def receipt_parse(raw) -> tuple[ReceiptIn | None, dict[str, list[str]]]:
 
     texts = {
         name: _text(raw.get(name), name, errors, max_length=size)
-        for name, size in (("card_number", 32), ("fiscal_sign", 64), ("fiscal_number", 64))
+        for name, size in (("card_number", 32), ("phone", 20), ("fiscal_sign", 64), ("fiscal_number", 64))
     }
     if errors:
         return None, errors

@@ -20,6 +20,11 @@ BUSINESS_RULES = {
     "POST /api/v1/till/loyalty/registrations/{registration_id}/confirm/",
     "POST /api/v1/app/sign-in/",
     "POST /api/v1/app/sign-in/confirm/",
+    # Loyalty: a card or a phone must be given (either), a line names a product, points must be spendable.
+    "GET /api/v1/till/loyalty/account/",
+    "POST /api/v1/till/loyalty/preview/",
+    "POST /api/v1/till/loyalty/holds/",
+    "POST /api/v1/till/loyalty/return-preview/",
 }
 # A batch is answered 200 with a result per receipt, each succeeding or failing alone: an invalid receipt
 # inside a valid batch is "rejected" in the answer, not a 400 for the batch. Checked below instead.

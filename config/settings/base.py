@@ -7,6 +7,7 @@ relaxes what tests need relaxed. Nothing here looks at how the process was start
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -333,3 +334,14 @@ SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_SENDER = env("SMS_HTTP_SENDER", default="")
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=3)
 SMS_RETRY_SECONDS = env.int("SMS_RETRY_SECONDS", default=30)
+# --- Loyalty points (issue 12, the points half): one block, kept apart for merging. ---
+# Money one point is worth when it pays (and when the liability is valued).
+POINTS_VALUE = Decimal(env("POINTS_VALUE", default="1"))
+# Points earned become spendable this many days after the sale (the return window), and expire
+# this many days after that.
+POINTS_ACTIVATION_DAYS = env.int("POINTS_ACTIVATION_DAYS", default=14)
+POINTS_LIFETIME_DAYS = env.int("POINTS_LIFETIME_DAYS", default=365)
+# A till's hold on points at payment lasts this long unless its receipt arrives first.
+POINTS_HOLD_MINUTES = env.int("POINTS_HOLD_MINUTES", default=15)
+# The daily run looks this far back for lots it has not activated or expired yet (a missed run catches up).
+POINTS_RUN_LOOKBACK_DAYS = env.int("POINTS_RUN_LOOKBACK_DAYS", default=60)

@@ -11,6 +11,16 @@ from .consent import (
     VerificationCode,
 )
 from .customers import AccountPurchase, Card, Customer, LoyaltyAccount, Tier
+from .points import (
+    PointsAccount,
+    PointsAdjustment,
+    PointsBalance,
+    PointsHold,
+    PointsImport,
+    PointsLedgerEntry,
+    PointsSettings,
+    ReceiptPoints,
+)
 from .tiers import PeriodKind, TierChange, TierChangeReason, TierPolicy, TierRun
 
 __all__ = [
@@ -24,6 +34,14 @@ __all__ = [
     "LoyaltyAccount",
     "LoyaltyLock",
     "PeriodKind",
+    "PointsAccount",
+    "PointsAdjustment",
+    "PointsBalance",
+    "PointsHold",
+    "PointsImport",
+    "PointsLedgerEntry",
+    "PointsSettings",
+    "ReceiptPoints",
     "SmsMessage",
     "SmsStatus",
     "Tier",

@@ -79,12 +79,56 @@ class ReceiptInput(serializers.Serializer):
         max_length=MAX_PAYMENTS,
         help_text="They must add up to the total; none only when the total is zero.",
     )
-    card_number = TextField(required=False, allow_blank=True, max_length=32, default="")
+    card_number = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        default="",
+        help_text="The loyalty card's number (or its barcode): the receipt earns and may pay with its points.",
+    )
+    phone = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        default="",
+        help_text="The customer's phone, when no card is shown (the card wins when both are given).",
+    )
     fiscal_sign = TextField(required=False, allow_blank=True, max_length=64, default="")
     fiscal_number = TextField(required=False, allow_blank=True, max_length=64, default="")
 
 
+class FutureAccrual(serializers.Serializer):
+    available_on = serializers.DateField()
+    points = serializers.CharField()
+
+
+class ReceiptLoyalty(serializers.Serializer):
+    """What the printed receipt shows about points (whole points, as decimal strings)."""
+
+    account_id = serializers.IntegerField()
+    phone_masked = serializers.CharField(help_text="The customer's phone with its middle hidden.")
+    points_accrued = serializers.DecimalField(
+        max_digits=14, decimal_places=0, help_text="Earned by this receipt (negative: taken back by a return)."
+    )
+    points_paid = serializers.DecimalField(
+        max_digits=14, decimal_places=0, help_text="Paid with points (negative: given back by a return)."
+    )
+    accrued_available_on = serializers.DateField(allow_null=True, help_text="When the points earned become spendable.")
+    balance = serializers.DecimalField(
+        max_digits=14, decimal_places=0, help_text="Spendable points after this receipt, promotional points included."
+    )
+    pending = serializers.DecimalField(max_digits=14, decimal_places=0, help_text="Points not spendable yet.")
+    future_accruals = FutureAccrual(many=True, help_text="Pending points by the day they become spendable.")
+
+
 class ReceiptOutput(serializers.ModelSerializer):
+    loyalty = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReceiptLoyalty(allow_null=True))
+    def get_loyalty(self, receipt):
+        info = getattr(receipt, "points_info", None)
+        return ReceiptLoyalty(info).data if info else None
+
     class Meta:
         model = Receipt
         fields = [
@@ -99,6 +143,7 @@ class ReceiptOutput(serializers.ModelSerializer):
             "period_closed",
             "arrived_late",
             "received_at",
+            "loyalty",
         ]
 
 

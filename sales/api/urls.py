@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import backoffice, loyalty_registration, views
+from . import backoffice, loyalty, loyalty_registration, views
 
 app_name = "sales-api"
 
@@ -37,6 +37,15 @@ urlpatterns = [
         "till/loyalty/registrations/<id:registration_id>/confirm/",
         loyalty_registration.RegistrationConfirmView.as_view(),
         name="loyalty-registration-confirm",
+    ),
+    path("till/loyalty/account/", loyalty.LoyaltyAccountView.as_view(), name="loyalty-account"),
+    path("till/loyalty/preview/", loyalty.LoyaltyPreviewView.as_view(), name="loyalty-preview"),
+    path("till/loyalty/return-preview/", loyalty.LoyaltyReturnPreviewView.as_view(), name="loyalty-return-preview"),
+    path("till/loyalty/holds/", loyalty.LoyaltyHoldView.as_view(), name="loyalty-hold"),
+    path(
+        "till/loyalty/holds/<uuid:receipt_uuid>/release/",
+        loyalty.LoyaltyHoldReleaseView.as_view(),
+        name="loyalty-hold-release",
     ),
     path("receipts/", backoffice.ReceiptListView.as_view(), name="receipt-list"),
     path("receipts/<id:pk>/", backoffice.ReceiptDetailView.as_view(), name="receipt-detail"),

@@ -44,8 +44,20 @@ from inventory.services import (
     stock_provisional_sources,
     stock_write_by_date,
 )
+from loyalty.selectors.points import receipts_points_get
+from loyalty.services.points import ReceiptPointsIn, receipts_points_prepare, receipts_points_write
 
-from ..models import Receipt, ReceiptConflict, ReceiptKind, ReceiptLine, ReceiptPayment, Shift, Till, TillGap
+from ..models import (
+    PaymentType,
+    Receipt,
+    ReceiptConflict,
+    ReceiptKind,
+    ReceiptLine,
+    ReceiptPayment,
+    Shift,
+    Till,
+    TillGap,
+)
 from ..parsing import ReceiptIn, receipt_parse
 
 RECEIPT_SOURCE = DocumentType.RECEIPT
@@ -118,7 +130,17 @@ def receipts_ingest(*, till: Till, bodies: list) -> list[Outcome]:
                     results += _ingest_settled(till, item)
         for outcome in results:
             outcomes[outcome.index] = outcome
+    _points_of_replays(outcomes)
     return outcomes
+
+
+def _points_of_replays(outcomes) -> None:
+    """Receipts answered from before (duplicates, conflicts) show the points they did then (one query)."""
+    old = [o.receipt for o in outcomes if o and o.receipt is not None and not hasattr(o.receipt, "points_info")]
+    if old:
+        found = receipts_points_get([r.pk for r in old])
+        for receipt in old:
+            receipt.points_info = found.get(receipt.pk)
 
 
 def _uuid_of(raw) -> str | None:
@@ -162,8 +184,9 @@ def _ingest(till: Till, items: list[_Item]) -> list[Outcome]:
     first = [i for i in fresh if i.index not in later_indexes]
     for part in (first, later):
         good = _check(till, part, outcomes, lock=shift.period_lock) if part else []
+        good, points = _points_check(till, good, outcomes)
         if good:
-            _write(till, shift, good, outcomes)
+            _write(till, shift, good, outcomes, points)
     _twins_resolve(outcomes)
     return outcomes
 
@@ -318,6 +341,36 @@ def _check(till: Till, items: list[_Item], outcomes: list[Outcome], *, lock: dat
     return good
 
 
+def _points_check(till: Till, items: list[_Item], outcomes: list[Outcome]):
+    """Loyalty's plan for the checked receipts (under the points locks, before the stock locks); the receipts
+    whose points cannot be paid are rejected here, alone. No statement for receipts without a card."""
+    plan = receipts_points_prepare(
+        shop_id=till.shop_id,
+        till_id=till.pk,
+        receipts=[
+            ReceiptPointsIn(
+                index=i.index,
+                uuid=i.data.uuid,
+                business_date=i.business_date,
+                is_return=i.data.kind == ReceiptKind.RETURN,
+                total_amount=i.data.total,
+                lines=[(product_id, line.amount) for product_id, _q, line, _o in i.lines],
+                points_amount=sum((a for kind, a in i.data.payments if kind == PaymentType.POINTS), ZERO),
+                card_number=i.data.card_number,
+                phone=i.data.phone,
+                original_receipt_id=i.original.pk if i.original else None,
+            )
+            for i in items
+        ],
+    )
+    if not plan.errors:
+        return items, plan
+    for item in items:
+        if item.index in plan.errors:
+            outcomes.append(Outcome(item.index, str(item.data.uuid), Status.REJECTED, errors=plan.errors[item.index]))
+    return [i for i in items if i.index not in plan.errors], plan
+
+
 def _product_ids(ids) -> list[int]:
     return list(Product.objects.filter(pk__any=ids).values_list("pk", flat=True))
 
@@ -400,7 +453,7 @@ LINE_COLUMNS = [
 ]
 
 
-def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]) -> None:
+def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome], points) -> None:
     """Write the checked receipts with one insert per table (see inventory.bulk) and post their stock."""
     shop = till.shop
     ours = _our_prices(shop, items)
@@ -495,6 +548,13 @@ def _write(till: Till, shift: Shift, items: list[_Item], outcomes: list[Outcome]
             for i, r in zip(items, receipts, strict=True)
         ],
     )
+
+    receipts_points_write(  # points earned and paid, with the receipt (loyalty.services.points)
+        plan=points,
+        receipts={i.index: (r.pk, posting_of[r.pk]) for i, r in zip(items, receipts, strict=True)},
+    )
+    for item, receipt in zip(items, receipts, strict=True):
+        receipt.points_info = points.info(item.index)
 
     sales = [r for r in receipts if r.kind == ReceiptKind.SALE]
     returns = [r for r in receipts if r.kind == ReceiptKind.RETURN]

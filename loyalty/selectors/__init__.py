@@ -1,0 +1,1 @@
+"""Loyalty's reads. Points: `loyalty.selectors.points`."""
