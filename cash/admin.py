@@ -139,6 +139,9 @@ class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
         "cancelled_at",
     ]
 
+    def get_document_printouts(self, request, obj):
+        return [(_("Print (PDF)"), reverse("reports:document", args=["cash_order", obj.pk, "pdf"]))]
+
     def get_queryset(self, request):
         # A cash order has no lines: skip the document mixin's line count.
         return visible_to(super(DocumentAdminMixin, self).get_queryset(request), request.user)
