@@ -129,6 +129,9 @@ class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
         "counter_location",
         "shop",
         "amount",
+        "fee_amount",
+        "takings_date",
+        "settles",
         "counterparty",
         "comment",
         "created_by",
@@ -157,6 +160,10 @@ class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
             )
         elif db_field.name == "counter_location":
             kwargs["queryset"] = CashLocation.objects.filter(is_active=True).select_related("shop")
+        elif db_field.name == "settles":
+            kwargs["queryset"] = CashOrder.objects.filter(reason="encashment", status="posted").select_related(
+                "location"
+            )
         elif db_field.name == "category":
             kwargs["queryset"] = ExpenseCategory.objects.filter(is_active=True).order_by("path")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -72,3 +72,59 @@ def cash_book(*, location_id: int, date_from, date_to) -> list[dict]:
     if not days:
         days.append({"date": date_from, "opening": balance, "lines": [], "in": ZERO, "out": ZERO, "closing": balance})
     return days
+
+
+def card_takings_open(*, date_from, date_to, location_ids=None) -> list[dict]:
+    """Days of card takings not settled yet: {location_id, day, gross} for each card location and day with
+    net card takings (sales less refunds) above zero and no posted settlement naming that day.
+
+    One grouped query over the card rows of the period (index on location, business date).
+    """
+    from django.db.models import Exists, OuterRef
+
+    from inventory.money import money_output
+
+    from .choices import CashMovementKind, LocationKind, OrderReason
+    from .models import CashLedgerEntry
+
+    settled = CashOrder.objects.filter(
+        location_id=OuterRef("location_id"),
+        takings_date=OuterRef("business_date"),
+        reason=OrderReason.CARD_SETTLEMENT,
+        status=DocumentStatus.POSTED,
+    )
+    rows = CashLedgerEntry.objects.filter(
+        location__kind=LocationKind.CARD,
+        kind__in=[CashMovementKind.CARD_SALE, CashMovementKind.CARD_RETURN],
+        business_date__range=(date_from, date_to),
+    )
+    if location_ids is not None:
+        rows = rows.filter(location_id__in=location_ids)
+    return [
+        {"location_id": r["location_id"], "day": r["business_date"], "gross": r["gross"]}
+        for r in rows.values("location_id", "business_date")
+        .annotate(gross=Sum("amount", output_field=money_output()))
+        .filter(gross__gt=0)
+        .annotate(settled=Exists(settled))
+        .filter(settled=False)
+        .order_by("business_date", "location_id")
+    ]
+
+
+def encashments_open(*, date_from=None, date_to=None):
+    """Posted encashments into transit that no posted bank credit names yet (money still on its way)."""
+    from django.db.models import Exists, OuterRef
+
+    from .choices import LocationKind, OrderReason
+
+    credited = CashOrder.objects.filter(settles_id=OuterRef("pk"), status=DocumentStatus.POSTED)
+    orders = CashOrder.objects.filter(
+        reason=OrderReason.ENCASHMENT,
+        status=DocumentStatus.POSTED,
+        counter_location__kind=LocationKind.TRANSIT,
+    ).exclude(Exists(credited))
+    if date_from is not None:
+        orders = orders.filter(business_date__gte=date_from)
+    if date_to is not None:
+        orders = orders.filter(business_date__lte=date_to)
+    return orders

@@ -60,3 +60,40 @@ def fill(location, amount, *, actor=None, day=DAY):
         actor=actor,
         post=True,
     )
+
+
+_receipt_ids = iter(range(900_000, 10_000_000))
+
+
+def card_sales(shop, amount, *, day=DAY, till_id=501):
+    """Card payments of a till receipt (as sales posts them): into the till's acquirer (the default one)."""
+    from django.db import transaction
+
+    from cash.services import receipts_cash_write
+    from inventory.choices import DocumentType, PostingAction
+    from inventory.services.kernel import posting_create
+
+    receipt_id = next(_receipt_ids)
+    with transaction.atomic():
+        posting = posting_create(
+            document_type=DocumentType.RECEIPT,
+            document_id=receipt_id,
+            number=f"R-{receipt_id}",
+            action=PostingAction.POST,
+        )
+        receipts_cash_write(
+            till_id=till_id,
+            shop_id=shop.pk,
+            till_code=f"T{till_id}",
+            receipts=[(receipt_id, posting.pk, day, D(amount) < 0, [("card", abs(D(amount)))])],
+        )
+
+
+@pytest.fixture
+def acquirer(db):
+    from cash.services import default_acquirer
+
+    card = default_acquirer()
+    card.fee_percent = D("1.80")
+    card.save()
+    return card
