@@ -5,6 +5,9 @@ company's bank accounts, transit and card takings are the owner's); every list e
 Excel (the export mixin is added to every admin list).
 """
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -98,8 +101,26 @@ class ExpenseCategoryAdmin(ExcelExportMixin, TreeAdmin):
     show_full_result_count = False
 
 
+class CashOrderForm(forms.ModelForm):
+    """The fee is only for card settlements: left empty, it is zero."""
+
+    class Meta:
+        model = CashOrder
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "fee_amount" in self.fields:
+            self.fields["fee_amount"].required = False
+
+    def clean_fee_amount(self):
+        return self.cleaned_data.get("fee_amount") or Decimal("0")
+
+
 @admin.register(CashOrder)
 class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
+    form = CashOrderForm
+    raw_id_fields = ["settles"]
     post_service = cash_order_post
     cancel_service = cash_order_cancel
     list_display = [
@@ -160,10 +181,6 @@ class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
             )
         elif db_field.name == "counter_location":
             kwargs["queryset"] = CashLocation.objects.filter(is_active=True).select_related("shop")
-        elif db_field.name == "settles":
-            kwargs["queryset"] = CashOrder.objects.filter(reason="encashment", status="posted").select_related(
-                "location"
-            )
         elif db_field.name == "category":
             kwargs["queryset"] = ExpenseCategory.objects.filter(is_active=True).order_by("path")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

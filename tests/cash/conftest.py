@@ -35,7 +35,11 @@ def desk(shop):
 
 @pytest.fixture
 def bank(db):
-    return CashLocation.objects.create(kind=LocationKind.BANK, code="BANK1", name="Bank account")
+    from cash.services import location_balance_ensure
+
+    location = CashLocation.objects.create(kind=LocationKind.BANK, code="BANK1", name="Bank account")
+    location_balance_ensure(location)
+    return location
 
 
 @pytest.fixture
