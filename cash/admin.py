@@ -106,7 +106,7 @@ class CashOrderForm(forms.ModelForm):
 
     class Meta:
         model = CashOrder
-        fields = "__all__"
+        fields = ["fee_amount"]  # the admin passes its own field list
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

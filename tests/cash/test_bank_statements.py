@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from cash.choices import CashMovementKind, LocationKind, OrderDirection, OrderReason, StatementLineStatus
-from cash.models import BankColumnMap, BankStatement, BankStatementLine, CashLedgerEntry, CashLocation, CashOrder
+from cash.choices import CashMovementKind, OrderDirection, OrderReason, StatementLineStatus
+from cash.models import BankColumnMap, BankStatement, BankStatementLine, CashLedgerEntry, CashOrder
 from cash.selectors import encashments_open
 from cash.services import cash_order_create, transit_location
-from cash.statements import bank_statement_import, build_lines, parse_amount, statement_line_assign, StatementRow
+from cash.statements import StatementRow, bank_statement_import, build_lines, parse_amount, statement_line_assign
 from inventory.choices import DocumentStatus
 from inventory.exceptions import DomainError
 from inventory.imports import ImportFileError
@@ -218,11 +218,11 @@ def test_amounts_as_banks_write_them(text, amount):
 
 
 def test_identical_lines_get_ordinals_and_distinct_identities():
-    rows = [StatementRow(n, DAY, D("5.00"), "same", "X") for n in (2, 3)] + [StatementRow(4, DAY, D("5.00"), "other", "")]
+    rows = [StatementRow(n, DAY, D("5.00"), "same", "X") for n in (2, 3)] + [
+        StatementRow(4, DAY, D("5.00"), "other", "")
+    ]
     lines = build_lines(7, rows)
     assert [line.ordinal for line in lines] == [1, 2, 1]
     assert len({line.identity for line in lines}) == 3
     assert build_lines(7, rows)[1].identity == lines[1].identity  # stable across imports
     assert build_lines(8, rows)[1].identity != lines[1].identity  # another bank account
-
-
