@@ -21,6 +21,7 @@ from inventory.admin_mixins import BaseAdmin, DocumentAdminMixin, ReadOnlyAdminM
 from inventory.exceptions import DomainError
 from inventory.scoping import user_may_see_shops, visible_to
 
+from . import admin_bank  # noqa: F401  (bank statements' admin pages register themselves)
 from .choices import LocationKind
 from .models import (
     CashBalance,

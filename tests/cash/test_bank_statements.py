@@ -226,3 +226,72 @@ def test_identical_lines_get_ordinals_and_distinct_identities():
     assert len({line.identity for line in lines}) == 3
     assert build_lines(7, rows)[1].identity == lines[1].identity  # stable across imports
     assert build_lines(8, rows)[1].identity != lines[1].identity  # another bank account
+
+
+# --- admin -----------------------------------------------------------------------------------------
+
+
+def _upload(client, bank, data, name="st.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    return client.post(
+        reverse("admin:cash_bankstatement_import"),
+        {"bank_account": bank.pk, "file": SimpleUploadedFile(name, data, content_type="text/csv")},
+        follow=True,
+    )
+
+
+def test_the_accountant_imports_in_the_admin_and_assigns_what_is_left(client, accountant, world):
+    from django.urls import reverse
+
+    client.force_login(accountant)
+    page = client.get(reverse("admin:cash_bankstatement_changelist"))
+    assert reverse("admin:cash_bankstatement_import").encode() in page.content
+    response = _upload(client, world["bank"], csv_file([list(r) for r in STATEMENT]))
+    text = response.content.decode()
+    assert "6 lines read: 6 new, 0 imported before; 3 matched and posted." in text
+    assert text.count("/assign/") == 3  # the three unmatched lines
+    again = _upload(client, world["bank"], csv_file([list(r) for r in STATEMENT]))
+    assert "6 lines read: 0 new, 6 imported before; 0 matched and posted." in again.content.decode()
+    line = BankStatementLine.objects.get(amount=D("-2500.00"))
+    url = reverse("admin:cash_bankstatementline_assign", args=[line.pk])
+    refused = client.post(url, {"ignore": "on", "note": ""})
+    assert "Say why" in refused.content.decode()
+    done = client.post(url, {"ignore": "on", "note": "Bank fee, booked by the accountant"})
+    assert done.status_code == 302
+    line.refresh_from_db()
+    assert line.status == S.IGNORED and line.resolved_by == accountant
+
+
+def test_a_bad_file_shows_its_rows_in_the_admin(client, owner, world):
+    client.force_login(owner)
+    response = _upload(client, world["bank"], csv_file([["yesterday", "1", "x", "y"]]))
+    text = response.content.decode()
+    assert "nothing was imported" in text and "Not a date: “yesterday”." in text
+    assert not BankStatementLine.objects.exists()
+
+
+def test_a_shop_manager_sees_no_bank_statements(client, shop_manager, world):
+    from django.urls import reverse
+
+    world["desk"].shop.managers.add(shop_manager)
+    client.force_login(shop_manager)
+    assert client.get(reverse("admin:cash_bankstatementline_changelist")).status_code == 403
+    assert _upload(client, world["bank"], csv_file([list(STATEMENT[0])])).status_code == 403
+    assert not BankStatementLine.objects.exists()
+
+
+def test_the_lines_list_takes_a_fixed_number_of_queries(client, owner, world, django_assert_max_num_queries):
+    from django.urls import reverse
+
+    bank_statement_import(
+        bank_account_id=world["bank"].pk, data=csv_file([list(r) for r in STATEMENT]), file_name="s.csv"
+    )
+    client.force_login(owner)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("admin:cash_bankstatementline_changelist"))
+    assert response.status_code == 200
+    assert client.get(reverse("admin:cash_bankstatement_changelist")).status_code == 200
+    line = BankStatementLine.objects.filter(status=S.UNMATCHED).first()
+    assert client.get(reverse("admin:cash_bankstatementline_assign", args=[line.pk])).status_code == 200
