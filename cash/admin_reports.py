@@ -5,7 +5,7 @@ Registered from `CashConfig.ready()`.
 """
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +19,16 @@ from reports.xlsx import MONEY_FORMAT, Column
 
 from .choices import LocationKind, OrderDirection
 from .models import CashLocation, CashOrder
-from .selectors import cash_book
+from .selectors import (
+    RECURRING_SHORTAGE_MONTHS,
+    RECURRING_WINDOW_MONTHS,
+    cash_book,
+    cash_flow,
+    cashier_discrepancies,
+    location_balances_at,
+    month_start,
+    unsettled_money,
+)
 from .words import amount_in_words
 
 
@@ -119,3 +128,158 @@ def cash_order_print(params: dict) -> ReportData:
 
 
 document_register("cash_order", CashOrder, "cash.view_cashorder")
+
+
+# --- cash reports over the whole chain ---------------------------------------------------------------
+
+
+def _shop_scope(params) -> tuple[int | None, list[int], str]:
+    """(shop id or None, the shops the report covers, its name): one shop, or all (the company's report)."""
+    if params.get("shop_id"):
+        shop = Shop.objects.get(pk=params["shop_id"])
+        return shop.pk, [shop.pk], str(shop)
+    return None, list(Shop.objects.values_list("pk", flat=True)), _("All shops")
+
+
+def _month(value) -> str:
+    return f"{value:%m.%Y}"
+
+
+@register(
+    "cash_balances", gettext_lazy("Cash balances of all locations at a date"), in_centre=True, fields=("shop", "day")
+)
+def cash_balances_report(params: dict) -> ReportData:
+    """Every cash location's balance at the end of a day: drawers, desks, money in transit, banks, card takings."""
+    day = _date(params.get("day")) or timezone.localdate()
+    shop_id, shop_ids, scope = _shop_scope(params)
+    rows = location_balances_at(day=day, shop_id=shop_id)
+    kinds = dict(LocationKind.choices)
+    return ReportData(
+        title=_("Cash balances at %(day)s, %(scope)s") % {"day": _d(day), "scope": scope},
+        columns=[
+            Column(_("Shop"), width=10),
+            Column(_("Kind"), width=22),
+            Column(_("Code"), width=12),
+            Column(_("Location")),
+            Column(_("Balance"), MONEY_FORMAT, width=18, total=True),
+        ],
+        rows=[
+            [r["shop__code"] or "", capfirst(str(kinds.get(r["kind"], r["kind"]))), r["code"], r["name"], r["amount"]]
+            for r in rows
+        ],
+        subtitle_lines=[scope, _("At the end of %(day)s") % {"day": _d(day)}],
+        total_rows=len(rows),
+        shop_ids=shop_ids,
+    )
+
+
+@register(
+    "cash_unsettled", gettext_lazy("Money in transit and card takings not settled"), in_centre=True, fields=("day",)
+)
+def cash_unsettled_report(params: dict) -> ReportData:
+    """Encashments the bank has not credited and days of card takings not settled, with their age in days."""
+    day = _date(params.get("day")) or timezone.localdate()
+    rows = unsettled_money(day=day)
+    labels = {"transit": _("Encashment in transit"), "card": _("Card takings to settle")}
+    return ReportData(
+        title=_("Money in transit and card takings not settled at %(day)s") % {"day": _d(day)},
+        columns=[
+            Column(_("What"), width=26),
+            Column(_("Document"), width=24),
+            Column(_("Location")),
+            Column(_("Shop"), width=10),
+            Column(_("Date"), width=14),
+            Column(_("Amount"), MONEY_FORMAT, width=18, total=True),
+            Column(_("Age, days"), "0", width=12),
+        ],
+        rows=[
+            [labels[r["what"]], r["document"], r["location"], r["shop"], r["date"], r["amount"], r["age"]] for r in rows
+        ],
+        subtitle_lines=[_("All shops"), _("At the end of %(day)s") % {"day": _d(day)}],
+        total_rows=len(rows),
+        shop_ids=list(Shop.objects.values_list("pk", flat=True)),
+    )
+
+
+@register("cash_flow", gettext_lazy("Cash flow by category, shop and month"), in_centre=True, needs_period=True)
+def cash_flow_report(params: dict) -> ReportData:
+    """Money in and out of the company (not moves between our own locations) by month, shop and category."""
+    date_from, date_to = _date(params["date_from"]), _date(params["date_to"])
+    shop_id, shop_ids, scope = _shop_scope(params)
+    rows = cash_flow(date_from=date_from, date_to=date_to, shop_id=shop_id)
+    return ReportData(
+        title=_("Cash flow, %(scope)s, %(from)s – %(to)s") % {"scope": scope, "from": _d(date_from), "to": _d(date_to)},
+        columns=[
+            Column(_("Month"), width=10),
+            Column(_("Shop"), width=10),
+            Column(_("Category")),
+            Column(_("In"), MONEY_FORMAT, width=18, total=True),
+            Column(_("Out"), MONEY_FORMAT, width=18, total=True),
+            Column(_("Net"), MONEY_FORMAT, width=18, total=True),
+        ],
+        rows=[[_month(r["month"]), r["shop"], r["category"], r["in"], r["out"], r["in"] - r["out"]] for r in rows],
+        subtitle_lines=[scope, f"{_d(date_from)} – {_d(date_to)}"],
+        total_rows=len(rows),
+        shop_ids=shop_ids,
+    )
+
+
+@register(
+    "cashier_discrepancies",
+    gettext_lazy("Cashier discrepancies with a 12-month trend"),
+    in_centre=True,
+    needs_period=True,
+)
+def cashier_discrepancies_report(params: dict) -> ReportData:
+    """Shortages and surpluses per cashier, shop and month; each cashier's net difference over the twelve
+    months ending at the period's last month; a flag when shortages recur."""
+    date_from, date_to = _date(params["date_from"]), _date(params["date_to"])
+    shop_id, shop_ids, scope = _shop_scope(params)
+    rows = cashier_discrepancies(date_from=date_from, date_to=date_to, shop_id=shop_id)
+    months = [month_start(date_to, back) for back in range(11, -1, -1)]
+    columns = [
+        Column(_("Cashier"), width=24),
+        Column(_("Shop"), width=10),
+        Column(_("Month"), width=10),
+        Column(_("Shortages"), "0", width=10, total=True),
+        Column(_("Short by"), MONEY_FORMAT, width=14, total=True),
+        Column(_("Over by"), MONEY_FORMAT, width=14, total=True),
+        Column(_("Net"), MONEY_FORMAT, width=14, total=True),
+        Column(_("Shortages recur"), width=10),
+        *[Column(_month(m), MONEY_FORMAT, width=12) for m in months],
+    ]
+    return ReportData(
+        title=_("Cashier discrepancies, %(scope)s, %(from)s – %(to)s")
+        % {"scope": scope, "from": _d(date_from), "to": _d(date_to)},
+        columns=columns,
+        rows=[
+            [
+                r["cashier"],
+                r["shop"],
+                _month(r["month"]),
+                r["shortages"],
+                r["short"],
+                r["over"],
+                r["net"],
+                _("yes") if r["recurring"] else "",
+                *r["trend"],
+            ]
+            for r in rows
+        ],
+        subtitle_lines=[
+            scope,
+            f"{_d(date_from)} – {_d(date_to)}",
+            _(
+                "Trend: net difference per month, %(first)s – %(last)s. Shortages recur: in %(n)d of the last %(w)d months."
+            )
+            % {
+                "first": _month(months[0]),
+                "last": _month(months[-1]),
+                "n": RECURRING_SHORTAGE_MONTHS,
+                "w": RECURRING_WINDOW_MONTHS,
+            },
+        ],
+        total_rows=len(rows),
+        landscape=True,
+        shop_ids=shop_ids,
+    )
