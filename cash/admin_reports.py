@@ -15,7 +15,7 @@ from inventory.choices import DocumentStatus
 from inventory.models import Shop
 from inventory.money import format_money
 from reports.registry import ReportData, company, document_register, register
-from reports.xlsx import MONEY_FORMAT, Column
+from reports.xlsx import MONEY_FORMAT, Column, NewPage
 
 from .choices import LocationKind, OrderDirection
 from .models import CashLocation, CashOrder
@@ -49,8 +49,12 @@ def cash_book_report(params: dict) -> ReportData:
         Column(_("Balance"), MONEY_FORMAT, width=18),
     ]
     rows = []
-    for day in days:
-        rows.append([_d(day["date"]), "", _("Opening balance"), None, None, day["opening"]])
+    signed = "   ".join(f"{label}: ____________" for label in (_("Cashier"), _("Accountant")))
+    for index, day in enumerate(days):
+        # One sheet per day in the PDF: each day after the first starts a page; each sheet but the
+        # last ends with its signatures (the last gets the report's own signature lines).
+        opening = [_d(day["date"]), "", _("Opening balance"), None, None, day["opening"]]
+        rows.append(NewPage(opening) if index else opening)
         for line in day["lines"]:
             amount = line["amount"]
             rows.append(
@@ -64,6 +68,8 @@ def cash_book_report(params: dict) -> ReportData:
                 ]
             )
         rows.append(["", "", _("Closing balance"), day["in"], day["out"], day["closing"]])
+        if index < len(days) - 1:
+            rows.append(["", "", signed, None, None, None])
     return ReportData(
         title=_("Cash book"),
         columns=columns,
