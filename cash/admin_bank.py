@@ -105,7 +105,8 @@ class BankStatementAdmin(CompanyOnlyMixin, BaseAdmin):
         return False
 
     def add_view(self, request, form_url="", extra_context=None):
-        return HttpResponseRedirect(reverse("admin:cash_bankstatement_import"))
+        # A statement is added by importing its file.
+        return self.import_view(request)
 
     def get_urls(self):
         return [

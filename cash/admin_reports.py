@@ -15,7 +15,7 @@ from inventory.choices import DocumentStatus
 from inventory.models import Shop
 from inventory.money import format_money
 from reports.registry import ReportData, company, document_register, register
-from reports.xlsx import MONEY_FORMAT, Column, NewPage
+from reports.xlsx import INTEGER_FORMAT, MONEY_FORMAT, Column, NewPage
 
 from .choices import LocationKind, OrderDirection
 from .models import CashLocation, CashOrder
@@ -252,7 +252,8 @@ def cashier_discrepancies_report(params: dict) -> ReportData:
         Column(_("Over by"), MONEY_FORMAT, width=14, total=True),
         Column(_("Net"), MONEY_FORMAT, width=14, total=True),
         Column(_("Shortages recur"), width=10),
-        *[Column(_month(m), MONEY_FORMAT, width=12) for m in months],
+        # The trend in whole units: twelve months beside the figures fit a landscape page.
+        *[Column(f"{m:%m.%y}", INTEGER_FORMAT, width=10) for m in months],
     ]
     return ReportData(
         title=_("Cashier discrepancies, %(scope)s, %(from)s – %(to)s")
