@@ -174,7 +174,7 @@ def _ensure_encashment_open(order: CashOrder) -> None:
 
     The encashment's row is locked first: two credits of one encashment are served one after
     the other (and a partial unique index backs it)."""
-    encashment = CashOrder.objects.select_for_update().select_related("counter_location").get(pk=order.settles_id)
+    encashment = CashOrder.objects.select_for_update().get(pk=order.settles_id)
     if (
         encashment.reason != OrderReason.ENCASHMENT
         or encashment.status != "posted"

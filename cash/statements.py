@@ -491,9 +491,9 @@ def _line_resolve(line: BankStatementLine, order: CashOrder | None, status: str,
 def statement_lines_rematch(*, line_ids: list[int], actor=None) -> int:
     """Try the automatic matching again for unmatched lines (an encashment posted since, say)."""
     lines = list(
-        BankStatementLine.objects.select_for_update()
+        BankStatementLine.objects.select_for_update(of=("self",))
         .filter(pk__in=line_ids, status=S.UNMATCHED)
-        .select_related("bank_account__column_map")
+        .select_related("bank_account")
         .order_by("line_date", "row_number", "pk")
     )
     by_bank: dict[int, list] = defaultdict(list)

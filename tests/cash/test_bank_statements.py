@@ -295,3 +295,23 @@ def test_the_lines_list_takes_a_fixed_number_of_queries(client, owner, world, dj
     assert client.get(reverse("admin:cash_bankstatement_changelist")).status_code == 200
     line = BankStatementLine.objects.filter(status=S.UNMATCHED).first()
     assert client.get(reverse("admin:cash_bankstatementline_assign", args=[line.pk])).status_code == 200
+
+
+def test_match_again_posts_a_line_whose_encashment_was_posted_after_the_import(client, owner, world):
+    from django.urls import reverse
+
+    data = csv_file([[DAY.strftime("%d.%m.%Y"), "640,00", "Bag 4", "Collector LLP"]])
+    bank_statement_import(bank_account_id=world["bank"].pk, data=data, file_name="s.csv")
+    line = BankStatementLine.objects.get()
+    assert line.status == S.UNMATCHED
+    late = encash(world["desk"], "640.00", days_ago(1))  # the encashment is entered only now
+    client.force_login(owner)
+    response = client.post(
+        reverse("admin:cash_bankstatementline_changelist"),
+        {"action": "match_again", "_selected_action": [line.pk]},
+        follow=True,
+    )
+    assert "Lines matched and posted: 1." in response.content.decode()
+    line.refresh_from_db()
+    assert line.status == S.MATCHED and line.order.settles == late
+    assert balance(world["bank"]) == D("640.00")
