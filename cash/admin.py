@@ -5,6 +5,9 @@ company's bank accounts, transit and card takings are the owner's); every list e
 Excel (the export mixin is added to every admin list).
 """
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -18,6 +21,7 @@ from inventory.admin_mixins import BaseAdmin, DocumentAdminMixin, ReadOnlyAdminM
 from inventory.exceptions import DomainError
 from inventory.scoping import user_may_see_shops, visible_to
 
+from . import admin_bank  # noqa: F401  (bank statements' admin pages register themselves)
 from .choices import LocationKind
 from .models import (
     CashBalance,
@@ -98,8 +102,26 @@ class ExpenseCategoryAdmin(ExcelExportMixin, TreeAdmin):
     show_full_result_count = False
 
 
+class CashOrderForm(forms.ModelForm):
+    """The fee is only for card settlements: left empty, it is zero."""
+
+    class Meta:
+        model = CashOrder
+        fields = ["fee_amount"]  # the admin passes its own field list
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "fee_amount" in self.fields:
+            self.fields["fee_amount"].required = False
+
+    def clean_fee_amount(self):
+        return self.cleaned_data.get("fee_amount") or Decimal("0")
+
+
 @admin.register(CashOrder)
 class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
+    form = CashOrderForm
+    raw_id_fields = ["settles"]
     post_service = cash_order_post
     cancel_service = cash_order_cancel
     list_display = [
@@ -129,6 +151,9 @@ class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
         "counter_location",
         "shop",
         "amount",
+        "fee_amount",
+        "takings_date",
+        "settles",
         "counterparty",
         "comment",
         "created_by",
@@ -138,6 +163,9 @@ class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
         "cancelled_by",
         "cancelled_at",
     ]
+
+    def get_document_printouts(self, request, obj):
+        return [(_("Print (PDF)"), reverse("reports:document", args=["cash_order", obj.pk, "pdf"]))]
 
     def get_queryset(self, request):
         # A cash order has no lines: skip the document mixin's line count.

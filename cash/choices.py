@@ -24,6 +24,7 @@ class CashMovementKind(models.TextChoices):
     FLOAT_IN = "float_in", _("change fund into the drawer")
     FLOAT_OUT = "float_out", _("change fund out of the drawer")
     FLOAT_UNBOOKED = "float_unbooked", _("opening float not in the books")
+    ACQUIRER_FEE = "acquirer_fee", _("acquirer's fee")
     SHORTAGE = "shortage", _("cashier shortage")
     SURPLUS = "surplus", _("cashier surplus")
 
@@ -41,6 +42,7 @@ class OrderReason(models.TextChoices):
     SHIFT_TAKINGS = "shift_takings", _("shift takings")
     ENCASHMENT = "encashment", _("encashment to the bank")
     BANK_CREDIT = "bank_credit", _("credited by the bank")
+    CARD_SETTLEMENT = "card_settlement", _("card takings settled to the bank")
     SUPPLIER_PAYMENT = "supplier_payment", _("supplier payment")
     EXPENSE = "expense", _("expense")
     REFUND = "refund", _("refund without a till")
@@ -48,4 +50,19 @@ class OrderReason(models.TextChoices):
 
 
 # Reasons that move money between two of our locations: the other location is required.
-INTERNAL_REASONS = {OrderReason.CHANGE_FUND, OrderReason.SHIFT_TAKINGS, OrderReason.ENCASHMENT, OrderReason.BANK_CREDIT}
+INTERNAL_REASONS = {
+    OrderReason.CHANGE_FUND,
+    OrderReason.SHIFT_TAKINGS,
+    OrderReason.ENCASHMENT,
+    OrderReason.BANK_CREDIT,
+    OrderReason.CARD_SETTLEMENT,
+}
+
+
+class StatementLineStatus(models.TextChoices):
+    """Where a bank statement line stands: matched by the import, assigned by hand, or waiting."""
+
+    UNMATCHED = "unmatched", _("to assign")
+    MATCHED = "matched", _("matched")
+    ASSIGNED = "assigned", _("assigned by hand")
+    IGNORED = "ignored", _("not for the cash ledger")

@@ -9,6 +9,7 @@ the location is created; documents never take any location below zero).
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,7 +22,14 @@ from inventory.db_guards import PostedRows
 from inventory.models import Document, Posting, Shop, document_number_next
 from inventory.models.ledger import LedgerBalance, LedgerEntry
 
-from .choices import INTERNAL_REASONS, CashMovementKind, LocationKind, OrderDirection, OrderReason
+from .choices import (
+    INTERNAL_REASONS,
+    CashMovementKind,
+    LocationKind,
+    OrderDirection,
+    OrderReason,
+    StatementLineStatus,
+)
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 POSITIVE_MONEY = [MinValueValidator(Decimal("0.01"))]
@@ -221,6 +229,29 @@ class CashOrder(Document):
     )
     counterparty = models.CharField(_("counterparty"), max_length=200, blank=True)
     amount = models.DecimalField(_("amount"), validators=POSITIVE_MONEY, **MONEY)
+    fee_amount = models.DecimalField(
+        _("acquirer's fee"),
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("Card settlements: the part of the amount the acquirer kept, booked as an expense."),
+        **MONEY,
+    )
+    takings_date = models.DateField(
+        _("card takings of"),
+        null=True,
+        blank=True,
+        help_text=_("Card settlements: the day whose card takings the bank credited."),
+    )
+    settles = models.ForeignKey(
+        "self",
+        verbose_name=_("encashment credited"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credits",
+        limit_choices_to={"reason": OrderReason.ENCASHMENT, "status": "posted"},
+        help_text=_("Bank credits: the encashment in transit that the bank credited."),
+    )
     # A pay-in or pay-out recorded by a till: its shift (sales' row, a typed reference) and the
     # till's own ID of the order, so that a till sending it again posts nothing.
     shift_id = models.BigIntegerField(_("shift ID"), null=True, blank=True, editable=False, db_index=True)
@@ -232,6 +263,19 @@ class CashOrder(Document):
         ordering = ["-business_date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="cash_order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(fee_amount__gte=0) & Q(fee_amount__lt=models.F("amount")),
+                name="cash_order_fee_below_amount",
+            ),
+            # An encashment is credited once; a day's card takings of an acquirer are settled once.
+            models.UniqueConstraint(
+                fields=["settles"], condition=Q(status="posted"), name="cash_order_one_credit_per_encashment"
+            ),
+            models.UniqueConstraint(
+                fields=["location", "takings_date"],
+                condition=Q(status="posted", reason="card_settlement"),
+                name="cash_order_one_settlement_per_day",
+            ),
             models.UniqueConstraint(fields=["location", "client_uuid"], name="cash_order_unique_till_uuid"),
         ]
 
@@ -265,6 +309,12 @@ class CashOrder(Document):
                 errors["counter_location"] = _("Money cannot move from a location to itself.")
         if self.reason in INTERNAL_REASONS and not self.counter_location_id:
             errors["counter_location"] = _("This reason moves money between two of our locations: name the other.")
+        if self.reason == OrderReason.CARD_SETTLEMENT:
+            errors.update(self._settlement_errors())
+        elif self.fee_amount:
+            errors["fee_amount"] = _("Only a card settlement has an acquirer's fee.")
+        if self.settles_id and (self.reason != OrderReason.BANK_CREDIT or self.direction != OrderDirection.IN):
+            errors["settles"] = _("Only an incoming bank credit credits an encashment.")
         if self.reason == OrderReason.EXPENSE:
             if self.direction != OrderDirection.OUT:
                 errors["direction"] = _("An expense is an outgoing order.")
@@ -272,6 +322,25 @@ class CashOrder(Document):
                 errors["category"] = _("Choose the expense category.")
         if errors:
             raise ValidationError(errors)
+
+    def _settlement_errors(self) -> dict:
+        errors = {}
+        if self.direction != OrderDirection.OUT:
+            errors["direction"] = _("A card settlement is an outgoing order from the card takings.")
+        if self.location_id and self.location.kind != LocationKind.CARD:
+            errors["location"] = _("A card settlement pays out of card takings.")
+        if self.counter_location_id and self.counter_location.kind != LocationKind.BANK:
+            errors["counter_location"] = _("A card settlement pays into a bank account.")
+        if not self.takings_date:
+            errors["takings_date"] = _("Name the day whose card takings are settled.")
+        if self.amount is not None and self.fee_amount is not None and self.fee_amount >= self.amount:
+            errors["fee_amount"] = _("The fee must be less than the amount settled.")
+        return errors
+
+    @property
+    def net_amount(self) -> Decimal:
+        """What reaches the other location: the amount less the acquirer's fee (card settlements)."""
+        return self.amount - (self.fee_amount or 0)
 
 
 class CashierDiscrepancy(models.Model):
@@ -328,3 +397,138 @@ class CashDeskOverLimit(CashLocation):
         proxy = True
         verbose_name = _("cash desk over its limit")
         verbose_name_plural = _("cash over limit")
+
+
+# --- bank statements ---------------------------------------------------------------------------------
+
+
+class BankColumnMap(models.Model):
+    """How one bank account's statement files name their columns, saved by the owner, used by every import.
+
+    Column names are matched to the file's header row without regard to case or surrounding
+    spaces. A bank that puts credits and debits in two columns names both (amounts positive);
+    otherwise the amount column holds signed amounts (credits positive).
+    """
+
+    bank_account = models.OneToOneField(
+        CashLocation,
+        verbose_name=_("bank account"),
+        on_delete=models.PROTECT,
+        related_name="column_map",
+        limit_choices_to={"kind": LocationKind.BANK},
+    )
+    date_column = models.CharField(_("date column"), max_length=100, default="Date")
+    amount_column = models.CharField(
+        _("amount column"), max_length=100, default="Amount", help_text=_("Signed amounts, or the credits.")
+    )
+    debit_column = models.CharField(
+        _("debit column"), max_length=100, blank=True, help_text=_("Only when debits have a column of their own.")
+    )
+    purpose_column = models.CharField(_("purpose column"), max_length=100, default="Purpose")
+    counterparty_column = models.CharField(_("counterparty column"), max_length=100, default="Counterparty")
+    date_format = models.CharField(
+        _("date format"),
+        max_length=20,
+        blank=True,
+        help_text=_("As strftime writes it, e.g. %d.%m.%Y (empty: 25.11.2026, 2026-11-25 and 25/11/2026 are read)."),
+    )
+    match_window_days = models.PositiveSmallIntegerField(
+        _("matching window, days"),
+        default=5,
+        validators=[MaxValueValidator(31)],
+        help_text=_("A line matches an encashment or card takings dated at most this many days before it."),
+    )
+
+    class Meta:
+        verbose_name = _("bank statement column map")
+        verbose_name_plural = _("bank statement column maps")
+
+    def __str__(self) -> str:
+        return str(self.bank_account)
+
+    def clean(self):
+        if self.bank_account_id and self.bank_account.kind != LocationKind.BANK:
+            raise ValidationError({"bank_account": _("Choose a bank account.")})
+
+
+class BankStatement(models.Model):
+    """One import of a statement file: who brought it, when, and what it held (new lines, known ones, matched)."""
+
+    bank_account = models.ForeignKey(
+        CashLocation, verbose_name=_("bank account"), on_delete=models.PROTECT, related_name="statements"
+    )
+    file_name = models.CharField(_("file"), max_length=255)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lines_read = models.PositiveIntegerField(_("lines in the file"), default=0)
+    lines_new = models.PositiveIntegerField(_("new lines"), default=0)
+    lines_matched = models.PositiveIntegerField(_("matched"), default=0)
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.bank_account.code} {self.file_name}"
+
+
+class BankStatementLine(models.Model):
+    """One line of a bank statement: a credit (positive) or a debit (negative) on a bank account.
+
+    Its identity is the bank account, date, amount, purpose and its ordinal among identical
+    lines of the file (`identity`, unique): importing the statement again adds nothing. A line
+    matched to an encashment in transit or to a day's card takings points at the order that
+    posted it; an unmatched one waits for the bookkeeper.
+    """
+
+    bank_account = models.ForeignKey(
+        CashLocation, verbose_name=_("bank account"), on_delete=models.PROTECT, related_name="statement_lines"
+    )
+    statement = models.ForeignKey(
+        BankStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="lines"
+    )
+    row_number = models.PositiveIntegerField(_("row in the file"))
+    line_date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    purpose = models.CharField(_("purpose"), max_length=500, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=200, blank=True)
+    ordinal = models.PositiveSmallIntegerField(_("ordinal among identical lines"), default=1)
+    identity = models.CharField(_("identity"), max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=StatementLineStatus.choices, default=StatementLineStatus.UNMATCHED
+    )
+    order = models.OneToOneField(
+        CashOrder,
+        verbose_name=_("cash order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statement_line",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["-line_date", "row_number", "id"]
+        indexes = [models.Index(fields=["bank_account", "status", "line_date"], name="cash_stmt_line_status")]
+
+    def __str__(self) -> str:
+        return f"{self.line_date} {self.amount:+} {self.purpose[:40]}"

@@ -14,14 +14,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from inventory.choices import DocumentType, PostingAction
 from inventory.exceptions import DomainError
 from inventory.ledgers import LedgerMovement
 from inventory.models import Shop
-from inventory.money import round_money
+from inventory.money import money_output, round_money
 from inventory.services import period_lock_date
 from inventory.services.kernel import (
     balance_ensure,
@@ -37,7 +37,7 @@ from inventory.services.kernel import (
 from .choices import CashMovementKind, LocationKind, OrderDirection, OrderReason
 from .exceptions import TillOrderConflict
 from .ledger import CASH
-from .models import CashierDiscrepancy, CashLocation, CashOrder
+from .models import CashierDiscrepancy, CashLedgerEntry, CashLocation, CashOrder, ExpenseCategory
 
 K = CashMovementKind
 ZERO = Decimal("0")
@@ -130,9 +130,16 @@ def build_order_movements(order: CashOrder) -> list[LedgerMovement]:
     incoming: into `location` (out of `counter_location`, if ours). One row per location, the order its line."""
     sign = Decimal(1) if order.direction == OrderDirection.IN else Decimal(-1)
     own = (K.ORDER_IN, K.ORDER_OUT) if sign > 0 else (K.ORDER_OUT, K.ORDER_IN)
-    movements = [LedgerMovement((order.location_id,), (sign * order.amount,), own[0], order.pk)]
+    fee = order.fee_amount or ZERO
+    # A card settlement: the card takings give the whole amount, the bank gets it less the acquirer's
+    # fee, and the fee leaves the card takings as an expense row of its own.
+    movements = [LedgerMovement((order.location_id,), (sign * (order.amount - fee),), own[0], order.pk)]
+    if fee:
+        movements.append(LedgerMovement((order.location_id,), (-fee,), K.ACQUIRER_FEE, order.pk))
     if order.counter_location_id:
-        movements.append(LedgerMovement((order.counter_location_id,), (-sign * order.amount,), own[1], order.pk))
+        movements.append(
+            LedgerMovement((order.counter_location_id,), (-sign * (order.amount - fee),), own[1], order.pk)
+        )
     return movements
 
 
@@ -148,6 +155,10 @@ def _order_write(order: CashOrder, _lines, posting) -> None:
     _validate(order)
     if not order.location.is_active or (order.counter_location_id and not order.counter_location.is_active):
         raise DomainError(_("%(doc)s names a location that is no longer active.") % {"doc": order.number})
+    if order.settles_id:
+        _ensure_encashment_open(order)
+    if order.reason == OrderReason.CARD_SETTLEMENT:
+        _ensure_takings_open(order)
     ledger_write(
         CASH,
         movements=build_order_movements(order),
@@ -156,6 +167,47 @@ def _order_write(order: CashOrder, _lines, posting) -> None:
         source_type=CashOrder.DOCUMENT_TYPE,
         source_id=order.pk,
     )
+
+
+def _ensure_encashment_open(order: CashOrder) -> None:
+    """A bank credit of an encashment: the encashment posted, into transit, its amount, not credited yet.
+
+    The encashment's row is locked first: two credits of one encashment are served one after
+    the other (and a partial unique index backs it)."""
+    encashment = CashOrder.objects.select_for_update().get(pk=order.settles_id)
+    if (
+        encashment.reason != OrderReason.ENCASHMENT
+        or encashment.status != "posted"
+        or encashment.counter_location_id != order.counter_location_id
+    ):
+        raise DomainError(
+            _("%(doc)s: %(enc)s is not a posted encashment into %(transit)s.")
+            % {"doc": order.number, "enc": encashment.number, "transit": order.counter_location}
+        )
+    if encashment.amount != order.amount:
+        raise DomainError(
+            _("%(doc)s credits %(amount)s, but encashment %(enc)s took %(taken)s.")
+            % {"doc": order.number, "amount": order.amount, "enc": encashment.number, "taken": encashment.amount}
+        )
+    if CashOrder.objects.filter(settles_id=encashment.pk, status="posted").exclude(pk=order.pk).exists():
+        raise DomainError(_("Encashment %(enc)s has been credited by the bank already.") % {"enc": encashment.number})
+
+
+def _ensure_takings_open(order: CashOrder) -> None:
+    """A card settlement: that day's takings of that acquirer are not settled yet (checked under the
+    card takings' balance lock, so two settlements of one day cannot both post)."""
+    balances_for_update(CASH, [(order.location_id,)])
+    settled = CashOrder.objects.filter(
+        location_id=order.location_id,
+        takings_date=order.takings_date,
+        reason=OrderReason.CARD_SETTLEMENT,
+        status="posted",
+    ).exclude(pk=order.pk)
+    if settled.exists():
+        raise DomainError(
+            _("The card takings of %(day)s at %(acquirer)s are settled already.")
+            % {"day": order.takings_date, "acquirer": order.location}
+        )
 
 
 def _order_reverse(order: CashOrder, posting) -> None:
@@ -179,6 +231,11 @@ def cash_order_cancel(*, document_id: int, actor) -> CashOrder:
 @transaction.atomic(durable=True)
 def cash_order_create(*, actor=None, post: bool = False, **fields) -> CashOrder:
     """Create a draft cash order (validated as the admin form does); with `post`, post it in the same transaction."""
+    return _order_create(actor=actor, post=post, **fields)
+
+
+def _order_create(*, actor=None, post: bool = False, **fields) -> CashOrder:
+    """`cash_order_create` inside the caller's transaction (a statement import posts many)."""
     order = CashOrder(created_by=actor, **fields)
     _validate(order)
     order.save()
@@ -444,3 +501,95 @@ def shift_cash_close(
         "cash_to_desk": takings,
         "cash_left_in_drawer": counted - takings,
     }
+
+
+# --- card settlements --------------------------------------------------------------------------------
+
+ACQUIRER_FEES_CATEGORY = "Acquirer fees"
+
+
+def acquirer_fee_category():
+    """The expense category card settlements book their fees under (a root node, created on first use)."""
+    found = ExpenseCategory.objects.filter(depth=1, name=ACQUIRER_FEES_CATEGORY).first()
+    return found or ExpenseCategory.add_root(name=ACQUIRER_FEES_CATEGORY)
+
+
+def card_takings_of_day(*, acquirer_id: int, day: datetime.date) -> Decimal:
+    """Net card takings (sales less refunds) of one acquirer on one day."""
+    total = CashLedgerEntry.objects.filter(
+        location_id=acquirer_id, business_date=day, kind__in=[K.CARD_SALE, K.CARD_RETURN]
+    ).aggregate(s=Sum("amount", output_field=money_output()))["s"]
+    return total or ZERO
+
+
+def _card_settlement(
+    *,
+    acquirer_id: int,
+    bank_id: int,
+    takings_date: datetime.date,
+    business_date: datetime.date,
+    amount: Decimal | None = None,
+    fee_amount: Decimal | None = None,
+    counterparty: str = "",
+    comment: str = "",
+    actor=None,
+    post: bool = True,
+) -> CashOrder:
+    acquirer = CashLocation.objects.get(pk=acquirer_id)
+    if acquirer.kind != LocationKind.CARD:
+        raise DomainError(_("%(location)s is not a card acquirer.") % {"location": acquirer})
+    if amount is None:
+        amount = card_takings_of_day(acquirer_id=acquirer.pk, day=takings_date)
+        if amount <= 0:
+            raise DomainError(
+                _("%(acquirer)s took no card payments on %(day)s.") % {"acquirer": acquirer, "day": takings_date}
+            )
+    if fee_amount is None:
+        fee_amount = round_money(amount * acquirer.fee_percent / 100)
+    return _order_create(
+        direction=OrderDirection.OUT,
+        reason=OrderReason.CARD_SETTLEMENT,
+        location=acquirer,
+        counter_location_id=bank_id,
+        amount=amount,
+        fee_amount=fee_amount,
+        takings_date=takings_date,
+        category=acquirer_fee_category() if fee_amount else None,
+        counterparty=counterparty[:200],
+        comment=comment,
+        business_date=business_date,
+        actor=actor,
+        post=post,
+    )
+
+
+@transaction.atomic(durable=True)
+def card_settlement_create(
+    *,
+    acquirer_id: int,
+    bank_id: int,
+    takings_date: datetime.date,
+    business_date: datetime.date,
+    amount: Decimal | None = None,
+    fee_amount: Decimal | None = None,
+    actor=None,
+    post: bool = True,
+) -> CashOrder:
+    """Settle one day's card takings of an acquirer into a bank account, less the acquirer's fee.
+
+    `amount`: the takings settled (default: that day's net card takings); `fee_amount`: what the
+    acquirer kept (default: its fee percent of the amount, rounded half up). Posting moves the
+    amount less the fee from the card takings to the bank and books the fee as an expense
+    (category "Acquirer fees"). Raises DomainError (no takings that day, the day settled
+    already, a fee not below the amount), PeriodClosed, LedgerOverdraft.
+    """
+    return _card_settlement(
+        acquirer_id=acquirer_id,
+        bank_id=bank_id,
+        takings_date=takings_date,
+        business_date=business_date,
+        amount=amount,
+        fee_amount=fee_amount,
+        actor=actor,
+        post=post,
+    )

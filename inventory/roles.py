@@ -70,6 +70,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "openingbalanceline", ALL),
         ("inventory", "periodlock", ALL),
         *[("cash", model, ALL) for model in [*CASH_DOCUMENT_MODELS, "cashlocation", "expensecategory"]],
+        *[("cash", model, ALL) for model in ["bankstatement", "bankstatementline", "bankcolumnmap"]],
         ("reports", "*", ALL),
         ("django_celery_results", "*", ("view",)),
         OWN_API_TOKENS,

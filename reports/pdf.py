@@ -28,7 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
-from .xlsx import Column, TotalRow, number_places, rounded
+from .xlsx import Column, NewPage, TotalRow, number_places, rounded
 
 DEFAULT_CHUNK_ROWS = 500
 # Longer tables print as monospace lines, one layout box per row instead of one per cell:
@@ -159,12 +159,18 @@ def table_layout(columns: Sequence[Column], texts: list[list[str]], *, landscape
     return Layout(widths_mm=[round(w, 2) for w in widths], landscape=landscape, font_pt=font)
 
 
+def _row_css(row) -> str:
+    if isinstance(row, TotalRow):
+        return "total"
+    return "newpage" if isinstance(row, NewPage) else ""
+
+
 def _body_html(texts, columns, css: str = "") -> str:
     """Table rows as HTML, built in Python: the template engine is too slow for 20,000 rows."""
     numeric = [_is_numeric(c) for c in columns]
     parts = []
     for row in texts:
-        row_css = css or ("total" if isinstance(row, TotalRow) else "")
+        row_css = css or _row_css(row)
         parts.append(f'<tr class="{row_css}">' if row_css else "<tr>")
         for text, is_number in zip(row, numeric, strict=False):
             parts.append('<td class="n">' if is_number else "<td>")
@@ -204,7 +210,7 @@ def _lines(texts, widths, numeric) -> str:
 def _compact_html(texts, widths, numeric, css: str = "") -> str:
     parts = []
     for row in texts:
-        row_css = css or ("total" if isinstance(row, TotalRow) else "")
+        row_css = css or _row_css(row)
         parts.append(f'<tr class="{row_css}"><td>' if row_css else "<tr><td>")
         parts.append(escape(_lines(row, widths, numeric)))
         parts.append("</td></tr>")
@@ -226,7 +232,10 @@ def _chunks_html(table: PdfTable, chunk_rows: int):
     compact = table.compact
     if compact is None:
         compact = len(rows) > COMPACT_FROM_ROWS
-    texts = [TotalRow(_row_texts(r, formats_)) if isinstance(r, TotalRow) else _row_texts(r, formats_) for r in rows]
+    texts = [
+        type(r)(_row_texts(r, formats_)) if isinstance(r, (TotalRow, NewPage)) else _row_texts(r, formats_)
+        for r in rows
+    ]
     totals = _row_texts(table.totals, formats_) if table.totals else None
     layout = table_layout(columns, texts + ([totals] if totals else []), landscape=table.landscape)
     table.landscape = layout.landscape  # the stamp follows

@@ -50,6 +50,10 @@ class TotalRow(list):
     """A totals row among the data rows (a group's subtotal, the grand total): printed in bold."""
 
 
+class NewPage(list):
+    """A data row that starts a new page in PDFs (a day's sheet of a cash book); in Excel, a plain row."""
+
+
 def number_places(value, number_format: str | None) -> int:
     """Decimal places a number is shown with: the column's format decides, else the value's own."""
     if number_format:

@@ -76,3 +76,22 @@ def test_the_cash_book_comes_from_the_report_centre(
     else:
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
         assert "Cash book" in text and "850.00" in text and "Accountant" in text
+
+
+def test_a_period_prints_one_sheet_per_day_each_signed(days_of_cash, settings, tmp_path):
+    from cash.admin_reports import cash_book_report
+    from reports.jobs import _render
+    from reports.xlsx import NewPage
+
+    settings.PDF_WORKERS = 1
+    data = cash_book_report({"shop_id": days_of_cash.shop_id, "date_from": "2026-11-24", "date_to": "2026-11-25"})
+    rows = list(data.rows)
+    assert [isinstance(r, NewPage) for r in rows if "Opening balance" in r] == [False, True]
+    data.rows = rows
+    out = io.BytesIO()
+    _render("pdf", data, lambda done: None, out)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(out.getvalue())).pages]
+    assert len(pages) == 2
+    assert "24.11.2026" in pages[0] and "1,000.00" in pages[0] and "Cashier: ____" in pages[0]
+    assert "25.11.2026" in pages[1] and "850.00" in pages[1] and "Accountant" in pages[1]
+    assert [p.count("Opening balance") for p in pages] == [1, 1]
