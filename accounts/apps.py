@@ -1,4 +1,3 @@
-from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -17,9 +16,3 @@ class AccountsConfig(AppConfig):
         # ours: every list registered by now (ours and libraries') gets the Excel button,
         # whatever the order of INSTALLED_APPS.
         excel_export_everywhere(admin.site)
-
-
-class SignInAttemptsConfig(AxesConfig):
-    """django-axes (sign-in lockouts) under a name people read, not the library's "Axes"."""
-
-    verbose_name = _("Sign-in attempts")

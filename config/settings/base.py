@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "accounts.apps.SignInAttemptsConfig",  # django-axes, named for people
+    "accounts.axes_app.SignInAttemptsConfig",  # django-axes, named for people
     "django_celery_beat",
     "django_celery_results",
     "simple_history",

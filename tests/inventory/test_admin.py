@@ -135,7 +135,7 @@ def test_product_list_shows_current_price_and_exports_the_filtered_rows(client, 
     export = client.get(reverse("admin:inventory_product_export_xlsx"), {"is_weighted__exact": "1"})
     sheet = load_workbook(io.BytesIO(export.content)).active
     header = [c.value for c in sheet[1]]
-    assert header[:2] == ["SKU", "name"]
+    assert header[:2] == ["SKU", "Name"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1 and rows[0][0] == "CHEESE"
     price = rows[0][header.index("Price Z1")]
