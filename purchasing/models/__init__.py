@@ -1,1 +1,25 @@
 """Purchasing: settlements with suppliers (settlements.py) and purchase orders with auto-reordering (orders.py)."""
+
+from .settlements import (
+    Payable,
+    PayableAllocation,
+    PayableBalance,
+    PayableKind,
+    PayableLedgerEntry,
+    PayableSide,
+    PaymentMethod,
+    SupplierInvoice,
+    SupplierPayment,
+)
+
+__all__ = [
+    "Payable",
+    "PayableAllocation",
+    "PayableBalance",
+    "PayableKind",
+    "PayableLedgerEntry",
+    "PayableSide",
+    "PaymentMethod",
+    "SupplierInvoice",
+    "SupplierPayment",
+]
