@@ -36,3 +36,5 @@ class PurchasingConfig(AppConfig):
             on_post=settlements.supplier_return_posted,
             on_cancel=settlements.supplier_return_cancelled,
         )
+
+        from . import admin_reports  # noqa: F401  (registers the settlement reports with the report engine)
