@@ -14,10 +14,11 @@ from decimal import Decimal
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from inventory.admin_reports import _d, _date
 from inventory.models import Shop, Supplier
+from inventory.money import format_money
 from reports.pdf import PdfTable, render_table_pdf
 from reports.registry import ReportData, company, register
 from reports.xlsx import MONEY_FORMAT, Column, TotalRow, write_table
@@ -174,7 +175,7 @@ def statement_data(result: Statement) -> ReportData:
         # Positive: we owe the supplier (a credit balance in our books); negative: the supplier owes us.
         return TotalRow(["", "", "", "", label, -amount if amount < 0 else None, amount if amount > 0 else None])
 
-    rows: list = [balance_row(_("Opening balance"), result.opening)]
+    rows: list = [balance_row(pgettext("reconciliation statement", "Opening balance"), result.opening)]
     for line in result.lines:
         rows.append(
             [
@@ -188,7 +189,7 @@ def statement_data(result: Statement) -> ReportData:
             ]
         )
     rows.append(TotalRow(["", "", "", "", _("Turnover"), result.debit_total, result.credit_total]))
-    rows.append(balance_row(_("Closing balance"), result.closing))
+    rows.append(balance_row(pgettext("reconciliation statement", "Closing balance"), result.closing))
     closing = result.closing
     if closing > 0:
         verdict = _("On %(date)s we owe %(supplier)s %(amount)s.")
@@ -205,7 +206,7 @@ def statement_data(result: Statement) -> ReportData:
             period,
             *_party_lines(_("Buyer"), ours.name, ours.tax_number, ours.address),
             *_party_lines(_("Supplier"), supplier.name, supplier.tax_id, supplier.address),
-            verdict % {"date": _d(result.date_to), "supplier": supplier.name, "amount": abs(closing)},
+            verdict % {"date": _d(result.date_to), "supplier": supplier.name, "amount": format_money(abs(closing))},
         ],
         totals=[],
         signatures=[
