@@ -386,7 +386,11 @@ class SupplierAdmin(inventory_admin.SupplierAdmin):
         supplier = get_object_or_404(Supplier, pk=supplier_id)
         form = StatementForm(request.POST or None, initial=self._initial(), user=request.user)
         if request.method == "POST" and form.is_valid():
-            params = {"supplier_id": supplier.pk, **self._params(form.cleaned_data)}
+            params = {
+                "supplier_id": supplier.pk,
+                "format": form.cleaned_data["format"],
+                **self._params(form.cleaned_data),
+            }
             job = report_job_start(
                 report="supplier_statement", fmt=form.cleaned_data["format"], params=params, user=request.user
             )

@@ -156,9 +156,10 @@ def _party_lines(title: str, name: str, tax: str, address: str) -> list[str]:
     return lines
 
 
-def statement_data(result: Statement) -> ReportData:
+def statement_data(result: Statement, *, fmt: str = "pdf") -> ReportData:
     """One statement as the engine renders it: both parties' details, the opening balance, every document with
-    date and number, debit and credit, the turnover, the closing balance, signature blocks for both sides."""
+    date and number, debit and credit, the turnover, the closing balance, signature blocks for both sides
+    (the PDF prints `signatures` itself; Excel gets them as rows under the table)."""
     ours = company()
     supplier = result.supplier
     columns = [
@@ -198,6 +199,15 @@ def statement_data(result: Statement) -> ReportData:
     else:
         verdict = _("On %(date)s neither side owes the other.")
     period = _("for %(start)s – %(end)s") % {"start": _d(result.date_from), "end": _d(result.date_to)}
+    signatures = [
+        _("For %(party)s: director") % {"party": ours.name},
+        _("For %(party)s: chief accountant") % {"party": ours.name},
+        _("For %(party)s: director") % {"party": supplier.name},
+        _("For %(party)s: chief accountant") % {"party": supplier.name},
+    ]
+    if fmt == "xlsx":
+        rows.append(["", "", "", "", "", None, None])
+        rows += [[f"{label} ____________________ /", "", "", "", "", None, None] for label in signatures]
     return ReportData(
         title=_("Reconciliation statement"),
         columns=columns,
@@ -209,12 +219,7 @@ def statement_data(result: Statement) -> ReportData:
             verdict % {"date": _d(result.date_to), "supplier": supplier.name, "amount": format_money(abs(closing))},
         ],
         totals=[],
-        signatures=[
-            _("For %(party)s: director") % {"party": ours.name},
-            _("For %(party)s: chief accountant") % {"party": ours.name},
-            _("For %(party)s: director") % {"party": supplier.name},
-            _("For %(party)s: chief accountant") % {"party": supplier.name},
-        ],
+        signatures=signatures,
         total_rows=len(rows),
         filename=f"{_('Reconciliation statement')} {supplier.name} {result.date_to:%Y-%m-%d}",
     )
@@ -240,7 +245,7 @@ def supplier_statement_report(params: dict) -> ReportData:
     (result,) = statements(
         supplier_ids=[int(params["supplier_id"])], date_from=date_from, date_to=date_to, shop_ids=_shop_ids(params)
     )
-    data = statement_data(result)
+    data = statement_data(result, fmt=params.get("format", "pdf"))
     data.shop_ids = _statement_shops(params, [result.supplier.pk])
     return data
 
@@ -293,7 +298,7 @@ def supplier_statements_report(params: dict) -> ReportData:
                 if name in used:
                     name = f"{name}-{result.supplier.pk}"
                 used.add(name)
-                zipped.writestr(f"{name}.{fmt}", _render_one(statement_data(result), fmt))
+                zipped.writestr(f"{name}.{fmt}", _render_one(statement_data(result, fmt=fmt), fmt))
                 progress(done)
         return len(results)
 

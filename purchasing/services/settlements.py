@@ -352,6 +352,8 @@ def _payment_writer(allocations, actor):
 
 
 def _payment_validate(payment: SupplierPayment) -> None:
+    if payment.amount is None or payment.amount <= 0:
+        raise DomainError(_("A payment amount must be positive."))
     if payment.method == PaymentMethod.CASH and payment.bank_location_id:
         raise DomainError(_("A cash payment leaves the shop's cash desk: name no bank account."))
     if payment.bank_location_id and payment.bank_location.kind != "bank":

@@ -141,6 +141,7 @@ def test_the_statement_prints_both_parties_balances_and_signatures(
         opening = next(r for r in rows if "Opening balance" in r)
         closing = next(r for r in rows if "Closing balance" in r)
         assert opening[-1] == 300 and closing[-1] == 400
+        assert any(r[0] and str(r[0]).startswith("For Arman Foods: director") for r in rows)
     else:
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
         assert "Reconciliation statement" in text and "400.00" in text

@@ -8,8 +8,9 @@ import pytest
 from cash.choices import LocationKind, OrderReason
 from cash.models import CashLocation, CashOrder
 from inventory.choices import DocumentStatus, DocumentType
-from inventory.exceptions import DomainError, LedgerOverdraft
+from inventory.exceptions import DomainError, LedgerOverdraft, PeriodClosed
 from inventory.ledgers import ledgers
+from inventory.models import PeriodLock
 from inventory.services.stock_documents import goods_receipt_cancel, supplier_return_cancel
 from purchasing.ledger import PAYABLES
 from purchasing.models import Payable, PayableAllocation, PayableLedgerEntry, PaymentMethod, SupplierPayment
@@ -228,3 +229,17 @@ def test_open_items_agree_with_the_ledger(shop, supplier, product, desk):
     debts = sum(p.open_amount for p in Payable.objects.filter(side="debt"))
     credits = sum(p.open_amount for p in Payable.objects.filter(side="credit"))
     assert debts - credits == owed(supplier, shop) == D("-326.68")
+
+
+def test_a_payment_in_a_closed_period_or_of_nothing_writes_nothing(shop, supplier, product, desk):
+    fill(desk, "1000")
+    receipt(shop, supplier, product, "100.00", day=DAY - datetime.timedelta(days=10))
+    PeriodLock.objects.create(shop=None, lock_date=DAY - datetime.timedelta(days=1))
+    with pytest.raises(PeriodClosed):
+        pay(shop, supplier, "100.00", day=DAY - datetime.timedelta(days=2))
+    with pytest.raises(DomainError):
+        pay(shop, supplier, "-5.00")
+    assert SupplierPayment.objects.count() == 0 and PayableAllocation.objects.count() == 0
+    assert owed(supplier, shop) == D("100.00")
+    desk.refresh_from_db()
+    assert desk.balance.amount == D("1000.00")
