@@ -44,7 +44,7 @@ CASH_VIEW_MODELS = [
 
 # Settlements with suppliers: the accountant records payments and invoices; a shop manager pays from the
 # shop's cash desk and sees the shop's payables.
-PAYABLES_DOCUMENT_MODELS = ["supplierpayment", "supplierinvoice"]
+PAYABLES_DOCUMENT_MODELS = ["supplierpayment", "supplierinvoice", "payablesopening", "payablesopeningline"]
 PAYABLES_VIEW_MODELS = ["payable", "payableallocation", "payablebalance", "payableledgerentry"]
 
 # Personal API tokens: everyone issues and revokes their own (the admin shows each person only

@@ -32,10 +32,20 @@ from inventory.money import round_money
 from inventory.scoping import shops_for_user, user_may_see_shops, user_sees_all_shops, visible_to
 from reports.jobs import report_job_start
 
-from .models import Payable, PayableAllocation, PaymentMethod, SupplierInvoice, SupplierPayment
+from .models import (
+    Payable,
+    PayableAllocation,
+    PayablesOpening,
+    PayablesOpeningLine,
+    PaymentMethod,
+    SupplierInvoice,
+    SupplierPayment,
+)
 from .services.settlements import (
     payable_allocate,
     payable_allocation_release,
+    payables_opening_cancel,
+    payables_opening_post,
     supplier_invoice_record,
     supplier_payment_cancel,
     supplier_payment_post,
@@ -91,6 +101,29 @@ class SupplierPaymentAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
     def get_document_links(self, request, obj):
         url = reverse("admin:purchasing_payableallocation_changelist") + f"?credit__source_id={obj.pk}"
         return [(_("Allocations"), url)]
+
+
+class PayablesOpeningLineInline(admin.TabularInline):
+    model = PayablesOpeningLine
+    extra = 3
+    autocomplete_fields = ["supplier"]
+    fields = ["supplier", "shop", "amount", "due_date", "document_number"]
+
+
+@admin.register(PayablesOpening)
+class PayablesOpeningAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
+    """Go-live balances with suppliers: lines of supplier, shop, amount (negative: an advance), due date."""
+
+    post_service = payables_opening_post
+    cancel_service = payables_opening_cancel
+    inlines = [PayablesOpeningLineInline]
+    list_display = ["number", "business_date", "line_count", "status", "comment"]
+    list_filter = ["status", "business_date"]
+    search_fields = ["number", "comment"]
+    fields = ["number", "status", "business_date", "comment"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cash.models import CashLocation, CashOrder
 from inventory.choices import DocumentType
-from inventory.db_guards import PostedRows
+from inventory.db_guards import DocumentLines, PostedRows
 from inventory.models import Document, GoodsReceipt, Posting, Shop, Supplier
 from inventory.models.ledger import LedgerBalance, LedgerEntry
 
@@ -163,6 +163,7 @@ class Payable(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PayableKind.choices)
     source_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
     source_id = models.BigIntegerField(_("document ID"))
+    source_line_id = models.BigIntegerField(_("line ID"), default=0)  # a line of an opening-balances document
     document_number = models.CharField(_("document"), max_length=32)
     business_date = models.DateField(_("date"), db_index=True)
     due_date = models.DateField(_("due date"), db_index=True)
@@ -176,7 +177,9 @@ class Payable(models.Model):
         verbose_name_plural = _("payables")
         ordering = ["due_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["source_type", "source_id"], name="payable_one_per_document"),
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "source_line_id"], name="payable_one_per_document_line"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payable_amount_positive"),
             models.CheckConstraint(
                 condition=Q(settled_amount__gte=0) & Q(settled_amount__lte=F("amount")),
@@ -276,3 +279,50 @@ class SupplierInvoice(models.Model):
     @property
     def is_flagged(self) -> bool:
         return bool(self.difference_amount)
+
+
+class PayablesOpening(Document):
+    """What we owed suppliers (or had paid them in advance) at go-live, per supplier and shop, with due dates.
+
+    Posting makes each line a debt (positive) or an advance (negative) of its supplier and shop on the
+    document's date; cancelling reverses them. Numbered per year: `PB-2026-000001`.
+    """
+
+    DOCUMENT_TYPE = DocumentType.PAYABLES_OPENING
+    NUMBER_PREFIX = "PB"
+    SHOP_FIELDS = ("lines__shop",)
+
+    class Meta:
+        verbose_name = _("opening payables")
+        verbose_name_plural = _("opening payables")
+        ordering = ["-business_date", "-id"]
+
+    def number_scope(self) -> str:
+        return str(self.business_date.year)
+
+    def shop_ids(self) -> list[int]:
+        return sorted(set(self.lines.values_list("shop_id", flat=True))) if self.pk else []
+
+
+class PayablesOpeningLine(models.Model):
+    """One supplier and shop's balance at go-live: positive, we owe it (due on `due_date`); negative, an advance."""
+
+    SHOP_FIELDS = ("shop",)
+    DB_GUARD = DocumentLines()
+
+    document = models.ForeignKey(PayablesOpening, on_delete=models.CASCADE, related_name="lines")
+    supplier = models.ForeignKey(Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="+")
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(
+        _("amount"), help_text=_("Positive: we owe the supplier; negative: an advance paid."), **MONEY
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True, help_text=_("Empty: the document's date."))
+    document_number = models.CharField(_("supplier's document"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("opening payables line")
+        verbose_name_plural = _("opening payables lines")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="payables_opening_line_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id}/{self.shop_id}: {self.amount}"

@@ -39,6 +39,7 @@ from ..models import (
     PayableAllocation,
     PayableKind,
     PayableSide,
+    PayablesOpening,
     PaymentMethod,
     SupplierInvoice,
     SupplierPayment,
@@ -199,16 +200,21 @@ def _release(item: Payable) -> None:
             PayableAllocation.objects.filter(pk__in=[a.pk for a in allocations]).update(released_at=timezone.now())
 
 
-def _item_create(*, document, side: str, kind: str, amount: Decimal, posting, due: datetime.date) -> Payable:
+def _item_create(
+    *, document, side: str, kind: str, amount: Decimal, posting, due: datetime.date, line=None, number: str = ""
+) -> Payable:
+    """The open item of a document (or of one line of an opening-balances document: `line`)."""
+    party = line or document
     with posting_marker():
         return Payable.objects.create(
-            supplier_id=document.supplier_id,
-            shop_id=document.shop_id,
+            supplier_id=party.supplier_id,
+            shop_id=party.shop_id,
             side=side,
             kind=kind,
             source_type=document.DOCUMENT_TYPE,
             source_id=document.pk,
-            document_number=document.number,
+            source_line_id=line.pk if line is not None else 0,
+            document_number=(number or document.number)[:32],
             business_date=document.business_date,
             due_date=due,
             amount=amount,
@@ -217,12 +223,11 @@ def _item_create(*, document, side: str, kind: str, amount: Decimal, posting, du
 
 
 def _item_cancel(document) -> None:
-    item = Payable.objects.filter(source_type=document.DOCUMENT_TYPE, source_id=document.pk).first()
-    if item is None:
-        return
-    _release(item)
-    with posting_marker():
-        Payable.objects.filter(pk=item.pk).update(is_cancelled=True)
+    """Cancel the open items of a document (every line's, for an opening-balances document)."""
+    for item in Payable.objects.filter(source_type=document.DOCUMENT_TYPE, source_id=document.pk).order_by("pk"):
+        _release(item)
+        with posting_marker():
+            Payable.objects.filter(pk=item.pk).update(is_cancelled=True)
 
 
 def _ledger(document, *, amount: Decimal, kind: str, posting) -> None:
@@ -531,3 +536,55 @@ def supplier_invoice_record(
         _invoice_set_receipt(invoice, receipt, _receipt_total_posted(receipt))
     invoice.save()
     return invoice
+
+
+# --- opening payables (go-live) ----------------------------------------------------------------------
+
+
+def _opening_write(document: PayablesOpening, lines, posting) -> None:
+    movements = [
+        LedgerMovement((line.supplier_id, line.shop_id), (line.amount,), PayableKind.OPENING, line.pk) for line in lines
+    ]
+    ledger_write(
+        PAYABLES,
+        movements=movements,
+        posting_id=posting.pk,
+        business_date=document.business_date,
+        source_type=document.DOCUMENT_TYPE,
+        source_id=document.pk,
+    )
+    pairs = set()
+    for line in lines:
+        debt = line.amount > 0
+        _item_create(
+            document=document,
+            line=line,
+            side=PayableSide.DEBT if debt else PayableSide.CREDIT,
+            kind=PayableKind.OPENING,
+            amount=abs(line.amount),
+            posting=posting,
+            due=(line.due_date or document.business_date) if debt else document.business_date,
+            number=line.document_number,
+        )
+        pairs.add((line.supplier_id, line.shop_id))
+    for supplier_id, shop_id in sorted(pairs):
+        _allocate_fifo(supplier_id=supplier_id, shop_id=shop_id, actor=None)
+
+
+def _opening_reverse(document: PayablesOpening, posting) -> None:
+    _reverse(document, posting)
+    _item_cancel(document)
+
+
+@transaction.atomic(durable=True)
+def payables_opening_post(*, document_id: int, actor) -> PayablesOpening:
+    """Post go-live balances: each line a debt due on its date (or an advance) of its supplier and shop; debts
+    and advances of one pair settle each other oldest first. Raises DocumentNotDraft, PeriodClosed (any line's
+    shop), DocumentEmpty."""
+    return document_post(model=PayablesOpening, document_id=document_id, actor=actor, write=_opening_write)
+
+
+@transaction.atomic(durable=True)
+def payables_opening_cancel(*, document_id: int, actor) -> PayablesOpening:
+    """Reverse go-live balances; what paid them becomes an advance again. Raises DocumentNotPosted, PeriodClosed."""
+    return document_cancel(model=PayablesOpening, document_id=document_id, actor=actor, reverse=_opening_reverse)

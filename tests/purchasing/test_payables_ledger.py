@@ -13,16 +13,27 @@ from inventory.ledgers import ledgers
 from inventory.models import PeriodLock
 from inventory.services.stock_documents import goods_receipt_cancel, supplier_return_cancel
 from purchasing.ledger import PAYABLES
-from purchasing.models import Payable, PayableAllocation, PayableLedgerEntry, PaymentMethod, SupplierPayment
+from purchasing.models import (
+    Payable,
+    PayableAllocation,
+    PayableLedgerEntry,
+    PayablesOpening,
+    PayablesOpeningLine,
+    PaymentMethod,
+    SupplierPayment,
+)
 from purchasing.services.settlements import (
     OpenItem,
     payable_allocate,
     payable_allocation_release,
+    payables_opening_cancel,
+    payables_opening_post,
     plan_allocations,
     supplier_invoice_record,
     supplier_payment_cancel,
     supplier_payment_create,
 )
+from tests.factories import SupplierFactory
 
 from .conftest import DAY, fill, item, owed, receipt, settled, supplier_return
 
@@ -243,3 +254,31 @@ def test_a_payment_in_a_closed_period_or_of_nothing_writes_nothing(shop, supplie
     assert owed(supplier, shop) == D("100.00")
     desk.refresh_from_db()
     assert desk.balance.amount == D("1000.00")
+
+
+def test_opening_payables_become_debts_and_advances_and_cancel_cleanly(shop, supplier, product):
+    other = SupplierFactory(name="Baikal")
+    document = PayablesOpening.objects.create(business_date=DAY - datetime.timedelta(days=40))
+    PayablesOpeningLine.objects.bulk_create(
+        [
+            PayablesOpeningLine(
+                document=document,
+                supplier=supplier,
+                shop=shop,
+                amount=D("5000.00"),
+                due_date=DAY - datetime.timedelta(days=35),
+                document_number="RN-1",
+            ),
+            PayablesOpeningLine(document=document, supplier=supplier, shop=shop, amount=D("-1200.00")),
+            PayablesOpeningLine(document=document, supplier=other, shop=shop, amount=D("-300.00")),
+        ]
+    )
+    payables_opening_post(document_id=document.pk, actor=None)
+    assert owed(supplier, shop) == D("3800.00") and owed(other, shop) == D("-300.00")
+    debt = Payable.objects.get(supplier=supplier, side="debt")
+    assert (debt.amount, debt.settled_amount, debt.document_number) == (D("5000.00"), D("1200.00"), "RN-1")
+    later = receipt(shop, other, product, "500.00")
+    assert settled(later) == (D("500.00"), D("300.00"))
+    payables_opening_cancel(document_id=document.pk, actor=None)
+    assert owed(supplier, shop) == D("0.00") and owed(other, shop) == D("500.00")
+    assert settled(later) == (D("500.00"), D("0.00"))
