@@ -205,3 +205,21 @@ def test_the_report_centre_builds_the_payables_reports(
     )
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert any("Arman Foods" in r for r in rows)
+
+
+def test_a_bad_upload_is_a_form_error_and_a_manager_must_name_a_shop(client, owner, shop_manager, world, supplier):
+    upload = io.BytesIO(b"\x00not an xlsx")
+    upload.name = "theirs.xlsx"
+    client.force_login(owner)
+    url = reverse("admin:inventory_supplier_statement_import", args=[supplier.pk])
+    response = client.post(url, {"date_from": "2026-11-01", "date_to": "2026-11-30", "shop": "", "file": upload})
+    assert response.status_code == 200 and response.context["form"].errors["file"]
+    assert response.context["result"] is None
+    shop_manager.managed_shops.add(world.shop)
+    client.force_login(shop_manager)
+    response = client.post(
+        reverse("admin:inventory_supplier_statement", args=[supplier.pk]),
+        {"date_from": "2026-11-01", "date_to": "2026-11-30", "shop": "", "format": "pdf"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["shop"]
+    assert ReportFile.objects.count() == 0
