@@ -212,6 +212,23 @@ class PayableAllocationAdmin(ShopScopedAdminMixin, ReadOnlyAdminMixin, BaseAdmin
                 self.message_user(request, exc.message, messages.ERROR)
 
 
+class InvoiceMatchFilter(admin.SimpleListFilter):
+    title = gettext_lazy("matching")
+    parameter_name = "matching"
+
+    def lookups(self, request, model_admin):
+        return [("differs", _("differs from its receipt")), ("unmatched", _("no receipt yet")), ("ok", _("agrees"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "differs":
+            return queryset.exclude(difference_amount=0).filter(difference_amount__isnull=False)
+        if self.value() == "unmatched":
+            return queryset.filter(goods_receipt__isnull=True)
+        if self.value() == "ok":
+            return queryset.filter(difference_amount=0)
+        return queryset
+
+
 class SupplierInvoiceForm(forms.ModelForm):
     class Meta:
         model = SupplierInvoice
@@ -235,7 +252,7 @@ class SupplierInvoiceAdmin(ShopScopedAdminMixin, BaseAdmin):
         "difference_amount",
         "flagged",
     ]
-    list_filter = ["shop", "invoice_date"]
+    list_filter = [InvoiceMatchFilter, "shop", "invoice_date"]
     list_select_related = ["supplier", "shop", "goods_receipt"]
     search_fields = ["number", "supplier__name", "goods_receipt__number"]
     autocomplete_fields = ["supplier"]

@@ -223,3 +223,11 @@ def test_a_bad_upload_is_a_form_error_and_a_manager_must_name_a_shop(client, own
     )
     assert response.status_code == 200 and response.context["form"].errors["shop"]
     assert ReportFile.objects.count() == 0
+
+
+def test_invoices_that_differ_from_their_receipt_are_one_filter_away(client, owner, world):
+    client.force_login(owner)
+    response = client.get(reverse("admin:purchasing_supplierinvoice_changelist") + "?matching=differs")
+    assert [(i.number, i.difference_amount) for i in response.context["cl"].result_list] == [("F-1", D("1.00"))]
+    response = client.get(reverse("admin:purchasing_supplierinvoice_changelist") + "?matching=ok")
+    assert list(response.context["cl"].result_list) == []
