@@ -14,6 +14,7 @@ the first took. The CHECK `0 <= settled_amount <= amount` backs it in the databa
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -89,6 +90,19 @@ def plan_allocations(*, debts: Iterable[OpenItem], credits: Iterable[OpenItem]) 
 # --- open items and allocations (inside a posting's transaction) -------------------------------------
 
 
+def _marked(function):
+    """Run under the posting marker: open items and allocations are guarded rows (changed only by postings).
+
+    Set once per entry point (each use costs a savepoint), never around the helpers below."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with posting_marker():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def _lock_key(supplier_id: int, shop_id: int) -> None:
     """The payables balance row of (supplier, shop), locked: every allocation of the pair runs under it."""
     balances_for_update(PAYABLES, [(supplier_id, shop_id)])
@@ -113,8 +127,7 @@ def _settle(item_id: int, amount: Decimal) -> None:
         updated = Payable.objects.filter(pk=item_id, settled_amount__lte=F("amount") - amount)
     else:
         updated = Payable.objects.filter(pk=item_id, settled_amount__gte=-amount)
-    with posting_marker():
-        done = updated.update(settled_amount=F("settled_amount") + amount)
+    done = updated.update(settled_amount=F("settled_amount") + amount)
     if done != 1:
         raise DomainError(_("An allocation would exceed the open amount; nothing was allocated."))
 
@@ -135,13 +148,14 @@ def _allocate(plan, items: dict[int, Payable], *, actor, manual: bool) -> list[P
                 created_by=actor,
             )
         )
-    with posting_marker():
-        return PayableAllocation.objects.bulk_create(rows)
+    return PayableAllocation.objects.bulk_create(rows)
 
 
-def _allocate_fifo(*, supplier_id: int, shop_id: int, debt_ids=None, credit_ids=None, actor) -> list:
-    """Settle open debts (oldest due first) with open credits (oldest first) of one pair; the key is locked."""
-    debts = _open_items(supplier_id=supplier_id, shop_id=shop_id, side=PayableSide.DEBT, ids=debt_ids)
+def _allocate_fifo(*, supplier_id: int, shop_id: int, debt_ids=None, credit_ids=None, debts=None, actor) -> list:
+    """Settle open debts (oldest due first) with open credits (oldest first) of one pair; the key is locked.
+    `debts`: items the caller just created (nobody else can see them: no lock query)."""
+    if debts is None:
+        debts = _open_items(supplier_id=supplier_id, shop_id=shop_id, side=PayableSide.DEBT, ids=debt_ids)
     credits = _open_items(supplier_id=supplier_id, shop_id=shop_id, side=PayableSide.CREDIT, ids=credit_ids)
     plan = plan_allocations(
         debts=[OpenItem(d.pk, d.open_amount) for d in debts],
@@ -196,8 +210,7 @@ def _release(item: Payable) -> None:
         _settle(allocation.debt_id, -allocation.amount)
         _settle(allocation.credit_id, -allocation.amount)
     if allocations:
-        with posting_marker():
-            PayableAllocation.objects.filter(pk__in=[a.pk for a in allocations]).update(released_at=timezone.now())
+        PayableAllocation.objects.filter(pk__in=[a.pk for a in allocations]).update(released_at=timezone.now())
 
 
 def _item_create(
@@ -205,29 +218,27 @@ def _item_create(
 ) -> Payable:
     """The open item of a document (or of one line of an opening-balances document: `line`)."""
     party = line or document
-    with posting_marker():
-        return Payable.objects.create(
-            supplier_id=party.supplier_id,
-            shop_id=party.shop_id,
-            side=side,
-            kind=kind,
-            source_type=document.DOCUMENT_TYPE,
-            source_id=document.pk,
-            source_line_id=line.pk if line is not None else 0,
-            document_number=(number or document.number)[:32],
-            business_date=document.business_date,
-            due_date=due,
-            amount=amount,
-            posting=posting,
-        )
+    return Payable.objects.create(
+        supplier_id=party.supplier_id,
+        shop_id=party.shop_id,
+        side=side,
+        kind=kind,
+        source_type=document.DOCUMENT_TYPE,
+        source_id=document.pk,
+        source_line_id=line.pk if line is not None else 0,
+        document_number=(number or document.number)[:32],
+        business_date=document.business_date,
+        due_date=due,
+        amount=amount,
+        posting=posting,
+    )
 
 
 def _item_cancel(document) -> None:
     """Cancel the open items of a document (every line's, for an opening-balances document)."""
     for item in Payable.objects.filter(source_type=document.DOCUMENT_TYPE, source_id=document.pk).order_by("pk"):
         _release(item)
-        with posting_marker():
-            Payable.objects.filter(pk=item.pk).update(is_cancelled=True)
+        Payable.objects.filter(pk=item.pk).update(is_cancelled=True)
 
 
 def _ledger(document, *, amount: Decimal, kind: str, posting) -> None:
@@ -248,6 +259,7 @@ def _reverse(document, posting) -> None:
 # --- hooks: goods receipts and supplier returns (inventory's posting transaction) --------------------
 
 
+@_marked
 def goods_receipt_posted(document: GoodsReceipt, lines, posting) -> None:
     """A posted receipt is a debt due on its date plus the supplier's deferral; open advances settle it at once;
     a supplier invoice waiting for it is matched. A receipt of free goods (total zero) owes nothing."""
@@ -264,10 +276,11 @@ def goods_receipt_posted(document: GoodsReceipt, lines, posting) -> None:
         posting=posting,
         due=due_date(business_date=document.business_date, deferral_days=supplier.payment_terms_days),
     )
-    _allocate_fifo(supplier_id=document.supplier_id, shop_id=document.shop_id, debt_ids=[debt.pk], actor=None)
+    _allocate_fifo(supplier_id=document.supplier_id, shop_id=document.shop_id, debts=[debt], actor=None)
     _invoice_match_waiting(document, total)
 
 
+@_marked
 def goods_receipt_cancelled(document: GoodsReceipt, posting) -> None:
     """The debt is reversed; what paid it is released and becomes an advance again (the next receipt takes it)."""
     _reverse(document, posting)
@@ -296,6 +309,7 @@ def supplier_return_total(document: SupplierReturn, lines) -> Decimal:
     return total
 
 
+@_marked
 def supplier_return_posted(document: SupplierReturn, lines, posting) -> None:
     """A return reduces what we owe: a credit settling the oldest open debts first (the rest an advance)."""
     total = supplier_return_total(document, lines)
@@ -313,6 +327,7 @@ def supplier_return_posted(document: SupplierReturn, lines, posting) -> None:
     _allocate_fifo(supplier_id=document.supplier_id, shop_id=document.shop_id, credit_ids=[credit.pk], actor=None)
 
 
+@_marked
 def supplier_return_cancelled(document: SupplierReturn, posting) -> None:
     _reverse(document, posting)
     _item_cancel(document)
@@ -322,6 +337,7 @@ def supplier_return_cancelled(document: SupplierReturn, posting) -> None:
 
 
 def _payment_writer(allocations, actor):
+    @_marked
     def write(payment: SupplierPayment, _lines, posting) -> None:
         if payment.method == PaymentMethod.CASH or payment.bank_location_id:
             location = desk_for_shop(payment.shop) if payment.method == PaymentMethod.CASH else payment.bank_location
@@ -407,6 +423,7 @@ def supplier_payment_create(*, actor=None, post: bool = False, allocations=None,
 
 
 def _payment_reverse(actor):
+    @_marked
     def reverse(payment: SupplierPayment, posting) -> None:
         if payment.cash_order_id:
             cash_order_revoke(document_id=payment.cash_order_id, actor=actor)
@@ -424,6 +441,7 @@ def supplier_payment_cancel(*, document_id: int, actor) -> SupplierPayment:
 
 
 @transaction.atomic(durable=True)
+@_marked
 def payable_allocate(*, credit_id: int, actor, allocations: list[tuple[int, Decimal]] | None = None) -> list:
     """Allocate what is left of a payment or return: to the oldest open debts (no `allocations`), or by hand.
 
@@ -445,6 +463,7 @@ def payable_allocate(*, credit_id: int, actor, allocations: list[tuple[int, Deci
 
 
 @transaction.atomic(durable=True)
+@_marked
 def payable_allocation_release(*, allocation_id: int, actor) -> PayableAllocation:
     """Undo one allocation by hand (the bookkeeper chose wrong): both items reopen by its amount."""
     allocation = PayableAllocation.objects.select_related("debt").get(pk=allocation_id)
@@ -455,8 +474,7 @@ def payable_allocation_release(*, allocation_id: int, actor) -> PayableAllocatio
     list(Payable.objects.filter(pk__in=[allocation.debt_id, allocation.credit_id]).select_for_update().order_by("pk"))
     _settle(allocation.debt_id, -allocation.amount)
     _settle(allocation.credit_id, -allocation.amount)
-    with posting_marker():
-        PayableAllocation.objects.filter(pk=allocation.pk).update(released_at=timezone.now())
+    PayableAllocation.objects.filter(pk=allocation.pk).update(released_at=timezone.now())
     allocation.refresh_from_db()
     return allocation
 
@@ -541,6 +559,7 @@ def supplier_invoice_record(
 # --- opening payables (go-live) ----------------------------------------------------------------------
 
 
+@_marked
 def _opening_write(document: PayablesOpening, lines, posting) -> None:
     movements = [
         LedgerMovement((line.supplier_id, line.shop_id), (line.amount,), PayableKind.OPENING, line.pk) for line in lines
@@ -571,6 +590,7 @@ def _opening_write(document: PayablesOpening, lines, posting) -> None:
         _allocate_fifo(supplier_id=supplier_id, shop_id=shop_id, actor=None)
 
 
+@_marked
 def _opening_reverse(document: PayablesOpening, posting) -> None:
     _reverse(document, posting)
     _item_cancel(document)
