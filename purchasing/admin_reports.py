@@ -272,7 +272,8 @@ def _render_one(data: ReportData, fmt: str) -> bytes:
             subtitle_lines=data.subtitle_lines,
             signatures=data.signatures,
             heading_lines=heading,
-        )
+        ),
+        workers=1,  # one small table each: a process pool per statement would cost more than the rendering
     )
 
 

@@ -165,6 +165,16 @@ def test_statements_of_several_suppliers_come_as_one_zip(
     )
     names = sorted(zipfile.ZipFile(io.BytesIO(content)).namelist())
     assert names == ["arman-foods.xlsx", "baikal-water.xlsx"]
+    content = run_job(
+        client,
+        django_capture_on_commit_callbacks,
+        url,
+        {"date_from": "2026-11-01", "date_to": "2026-11-30", "shop": "", "format": "pdf"},
+    )
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    assert sorted(archive.namelist()) == ["arman-foods.pdf", "baikal-water.pdf"]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(archive.read("baikal-water.pdf"))).pages)
+    assert "Baikal Water" in text and "70.00" in text
 
 
 def test_the_suppliers_statement_is_checked_in_the_admin(client, owner, world, supplier):
