@@ -245,6 +245,22 @@ def _order_create(*, actor=None, post: bool = False, **fields) -> CashOrder:
     return order
 
 
+def cash_order_issue(*, actor=None, **fields) -> CashOrder:
+    """Create and post a cash order inside the caller's transaction: another app's posting pays with it
+    (purchasing's supplier payment). Raises what `cash_order_create(post=True)` raises; nothing is written then."""
+    order = CashOrder(created_by=actor, **fields)
+    _validate(order)
+    order.save()
+    document_post(model=CashOrder, document_id=order.pk, actor=actor, write=_order_write, require_lines=False)
+    order.refresh_from_db()
+    return order
+
+
+def cash_order_revoke(*, document_id: int, actor) -> CashOrder:
+    """Cancel a posted cash order inside the caller's transaction (a cancelled supplier payment)."""
+    return document_cancel(model=CashOrder, document_id=document_id, actor=actor, reverse=_order_reverse)
+
+
 def till_cash_order(
     *,
     till_id: int,

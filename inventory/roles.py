@@ -15,7 +15,7 @@ CASHIER = "Cashier"
 ROLE_NAMES = (OWNER, ACCOUNTANT, SHOP_MANAGER, CASHIER)
 
 ALL = ("add", "change", "delete", "view")
-OUR_APPS = ("inventory", "cash", "loyalty", "sales", "reports")
+OUR_APPS = ("inventory", "cash", "loyalty", "purchasing", "sales", "reports")
 
 # Documents a shop manager works on for their own shops (scoped in the admin).
 STOCK_DOCUMENT_MODELS = [
@@ -52,6 +52,10 @@ LOYALTY_CUSTOMER_VIEW_MODELS = [
     "consentrecord",
     "smsmessage",
 ]
+# Settlements with suppliers: the accountant records payments and invoices; a shop manager pays from the
+# shop's cash desk and sees the shop's payables.
+PAYABLES_DOCUMENT_MODELS = ["supplierpayment", "supplierinvoice", "payablesopening", "payablesopeningline"]
+PAYABLES_VIEW_MODELS = ["payable", "payableallocation", "payablebalance", "payableledgerentry"]
 
 # Personal API tokens: everyone issues and revokes their own (the admin shows each person only
 # theirs); the owner, by `manage_all_apitokens`, those of every user.
@@ -71,6 +75,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "periodlock", ALL),
         *[("cash", model, ALL) for model in [*CASH_DOCUMENT_MODELS, "cashlocation", "expensecategory"]],
         *[("cash", model, ALL) for model in ["bankstatement", "bankstatementline", "bankcolumnmap"]],
+        *[("purchasing", model, ALL) for model in PAYABLES_DOCUMENT_MODELS],
         ("reports", "*", ALL),
         ("django_celery_results", "*", ("view",)),
         OWN_API_TOKENS,
@@ -93,6 +98,8 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("reports", "reportfile", ("view",)),
         *[("cash", model, ALL) for model in CASH_DOCUMENT_MODELS],
         *[("cash", model, ("view",)) for model in CASH_VIEW_MODELS],
+        ("purchasing", "supplierpayment", ALL),
+        *[("purchasing", model, ("view",)) for model in ["supplierinvoice", *PAYABLES_VIEW_MODELS]],
         ("sales", "till", ("view",)),
         ("sales", "shift", ("view",)),
         ("sales", "receipt", ("view",)),

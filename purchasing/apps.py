@@ -12,3 +12,29 @@ class PurchasingConfig(AppConfig):
     name = "purchasing"
     verbose_name = _("Purchasing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        self._settlements_ready()
+
+    def _settlements_ready(self) -> None:
+        """The payables ledger on the kernel; goods receipts and supplier returns become payables as they post."""
+        from inventory.choices import DocumentType
+        from inventory.document_hooks import document_hook_register
+        from inventory.ledgers import ledger_register
+
+        from .ledger import PAYABLES
+        from .services import settlements
+
+        ledger_register(PAYABLES)
+        document_hook_register(
+            DocumentType.GOODS_RECEIPT,
+            on_post=settlements.goods_receipt_posted,
+            on_cancel=settlements.goods_receipt_cancelled,
+        )
+        document_hook_register(
+            DocumentType.SUPPLIER_RETURN,
+            on_post=settlements.supplier_return_posted,
+            on_cancel=settlements.supplier_return_cancelled,
+        )
+
+        from . import admin_reports  # noqa: F401  (registers the settlement reports with the report engine)

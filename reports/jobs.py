@@ -170,6 +170,8 @@ def _run(job: ReportFile) -> None:
 
 
 def _render(fmt: str, data, progress, output) -> int:
+    if data.archive is not None:
+        return data.archive(output, progress)
     company = registry.company()
     if fmt == "xlsx":
 

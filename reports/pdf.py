@@ -275,13 +275,20 @@ def _workers() -> int:
 
 
 def render_table_pdf(
-    table: PdfTable, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Callable[[int], None] | None = None
+    table: PdfTable,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> bytes:
-    """Render `table` to PDF bytes; `progress(rows_done)` is called as chunks finish."""
+    """Render `table` to PDF bytes; `progress(rows_done)` is called as chunks finish.
+
+    `workers=1` renders in this process: many small tables in a row (a zip of statements) would
+    otherwise start a pool of fresh processes for each one."""
     chunks = _chunks_html(table, chunk_rows)
     parts: list[bytes] = []
     rows_done = 0
-    workers = _workers()
+    workers = workers or _workers()
     if workers == 1:
         for count, html in chunks:
             parts.append(_render_chunk(html))

@@ -34,6 +34,8 @@ class ReportData:
     plain: bool = False  # Excel without title lines: the header is row 1 (list exports, import results)
     group_by: int | None = None  # rows come sorted by this column: PDFs print a subtotal after each group
     filename: str = ""  # the downloaded file's name without extension (default: the title)
+    # Files of their own (a zip of many documents): archive(output, progress) writes them and returns the rows.
+    archive: Callable | None = None
 
     def __post_init__(self):
         labels = [str(c.label) for c in self.columns]

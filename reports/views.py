@@ -24,7 +24,7 @@ from .models import ReportFile, ReportStatus
 from .xlsx import XLSX_CONTENT_TYPE
 
 VIEW_PERMISSION = "reports.view_reportfile"
-CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "pdf": "application/pdf"}
+CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "pdf": "application/pdf", "zip": "application/zip"}
 
 
 def report_file_visible(user, job: ReportFile) -> bool:
