@@ -12,3 +12,11 @@ class PurchasingConfig(AppConfig):
     name = "purchasing"
     verbose_name = _("Purchasing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Orders: a goods receipt made from an order updates it when posted or cancelled.
+        from inventory.services.drafts import goods_receipt_listener_add
+
+        from .services.orders import on_goods_receipt_changed
+
+        goods_receipt_listener_add(on_goods_receipt_changed)

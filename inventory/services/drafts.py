@@ -1,0 +1,72 @@
+"""Draft stock documents made for apps above inventory (a receipt from a purchase order, transfers a
+reorder run proposes), and the hook that tells them a goods receipt was posted or cancelled.
+
+Drafts post nothing: they are created here so that no other app inserts into inventory's tables.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from django.db import transaction
+
+from ..models import GoodsReceipt, GoodsReceiptLine, Transfer, TransferLine
+
+# Called inside the posting (or cancelling) transaction of a goods receipt with the document:
+# an app above inventory registers from its AppConfig.ready() (purchasing: order status).
+_goods_receipt_listeners: list[Callable[[GoodsReceipt], None]] = []
+
+
+def goods_receipt_listener_add(listener: Callable[[GoodsReceipt], None]) -> None:
+    """Register `listener(receipt)`, called in the same transaction after a receipt is posted or cancelled."""
+    if listener not in _goods_receipt_listeners:
+        _goods_receipt_listeners.append(listener)
+
+
+def goods_receipt_changed(document: GoodsReceipt) -> None:
+    for listener in _goods_receipt_listeners:
+        listener(document)
+
+
+def goods_receipt_draft_create(
+    *,
+    shop_id: int,
+    supplier_id: int,
+    business_date: datetime.date,
+    lines: Iterable[tuple[int, Decimal, Decimal, Decimal]],
+    actor=None,
+    comment: str = "",
+) -> GoodsReceipt:
+    """A draft goods receipt with lines (product_id, quantity, price_amount, vat_rate); posts nothing."""
+    with transaction.atomic():
+        document = GoodsReceipt.objects.create(
+            shop_id=shop_id, supplier_id=supplier_id, business_date=business_date, created_by=actor, comment=comment
+        )
+        GoodsReceiptLine.objects.bulk_create(
+            [
+                GoodsReceiptLine(document=document, product_id=p, quantity=q, price_amount=price, vat_rate=vat)
+                for p, q, price, vat in lines
+            ]
+        )
+    return document
+
+
+def transfer_drafts_create(
+    *,
+    business_date: datetime.date,
+    transfers: Iterable[tuple[int, int, list[tuple[int, Decimal]]]],
+    actor=None,
+    comment: str = "",
+) -> list[int]:
+    """Draft transfers (from shop, to shop, [(product_id, quantity)]) in bulk; their ids. Posts nothing."""
+    ids = []
+    with transaction.atomic():
+        for from_shop, to_shop, lines in transfers:
+            document = Transfer.objects.create(
+                shop_id=from_shop, to_shop_id=to_shop, business_date=business_date, created_by=actor, comment=comment
+            )
+            TransferLine.objects.bulk_create(
+                [TransferLine(document=document, product_id=p, quantity=q) for p, q in lines], batch_size=2000
+            )
+            ids.append(document.pk)
+    return ids
