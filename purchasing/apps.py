@@ -14,9 +14,18 @@ class PurchasingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Orders: a goods receipt made from an order updates it when posted or cancelled.
-        from inventory.services.drafts import goods_receipt_listener_add
+        self._orders_ready()
 
-        from .services.orders import on_goods_receipt_changed
+    def _orders_ready(self) -> None:
+        """Purchase orders follow the goods receipts made from them; their admin, reports and nightly run."""
+        from inventory.choices import DocumentType
+        from inventory.document_hooks import document_hook_register
 
-        goods_receipt_listener_add(on_goods_receipt_changed)
+        from . import admin_orders, admin_reports_orders, tasks_reorder  # noqa: F401  (register with admin, engine, Celery)
+        from .services.orders import goods_receipt_cancelled_for_orders, goods_receipt_posted_for_orders
+
+        document_hook_register(
+            DocumentType.GOODS_RECEIPT,
+            on_post=goods_receipt_posted_for_orders,
+            on_cancel=goods_receipt_cancelled_for_orders,
+        )

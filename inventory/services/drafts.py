@@ -1,31 +1,15 @@
-"""Draft stock documents made for apps above inventory (a receipt from a purchase order, transfers a
-reorder run proposes), and the hook that tells them a goods receipt was posted or cancelled.
-
-Drafts post nothing: they are created here so that no other app inserts into inventory's tables.
+"""Draft stock documents made for apps above inventory: a receipt from a purchase order, the transfers a
+reorder run proposes. Drafts post nothing: they are created here so that no other app inserts into
+inventory's tables. (Apps learn that a receipt was posted through `inventory.document_hooks`.)
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
 
 from ..models import GoodsReceipt, GoodsReceiptLine, Transfer, TransferLine
-
-# Called inside the posting (or cancelling) transaction of a goods receipt with the document:
-# an app above inventory registers from its AppConfig.ready() (purchasing: order status).
-_goods_receipt_listeners: list[Callable[[GoodsReceipt], None]] = []
-
-
-def goods_receipt_listener_add(listener: Callable[[GoodsReceipt], None]) -> None:
-    """Register `listener(receipt)`, called in the same transaction after a receipt is posted or cancelled."""
-    if listener not in _goods_receipt_listeners:
-        _goods_receipt_listeners.append(listener)
-
-
-def goods_receipt_changed(document: GoodsReceipt) -> None:
-    for listener in _goods_receipt_listeners:
-        listener(document)
 
 
 def goods_receipt_draft_create(

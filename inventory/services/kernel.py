@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from ..bulk import pg_execute_bound, rows_insert
 from ..choices import PostingAction
+from ..document_hooks import document_hooks_after_cancel, document_hooks_after_post
 from ..exceptions import DocumentEmpty
 from ..ledgers import Ledger, LedgerAdjustment, ledger_get
 from ..models import PeriodLock, Posting
@@ -543,7 +544,8 @@ def document_post(
     require_lines: bool = True,
 ):
     """Post a document: lock it, check it is a draft and its period open for every shop it touches,
-    write the posting, call `write(document, lines, posting)` (its writes into each ledger), mark it posted.
+    write the posting, call `write(document, lines, posting)` (its writes into each ledger), the hooks other
+    apps registered for its type (`inventory.document_hooks`: a goods receipt's payable), mark it posted.
 
     Raises DocumentNotDraft, PeriodClosed, DocumentEmpty, and whatever the writes raise
     (NegativeStock, LedgerOverdraft...); nothing is written then. `document`, when the
@@ -557,6 +559,7 @@ def document_post(
         raise DocumentEmpty(_("%(doc)s has no lines to post.") % {"doc": document.number})
     posting = posting_create(document=document, action=PostingAction.POST, actor=actor)
     write(document, lines, posting)
+    document_hooks_after_post(document, lines, posting)
     document.mark_posted(actor=actor)
     return document
 
@@ -572,5 +575,6 @@ def document_cancel(*, model, document_id: int, actor, reverse: Callable):
     _period_check(document)
     posting = posting_create(document=document, action=PostingAction.CANCEL, actor=actor)
     reverse(document, posting)
+    document_hooks_after_cancel(document, posting)
     document.mark_cancelled(actor=actor)
     return document

@@ -32,7 +32,6 @@ from ..models.catalog import Product
 from ..money import round_money
 from ..selectors import shop_local_date
 from .common import ensure_draft, ensure_period_open, ensure_posted
-from .drafts import goods_receipt_changed
 from .kernel import document_cancel, document_post, posting_create
 from .ledger import Movement, balances_for_update, cost_share, stock_reverse, stock_write
 
@@ -138,17 +137,13 @@ def _cancel(model, document_id, actor):
 @transaction.atomic(durable=True)
 def goods_receipt_post(*, document_id: int, actor) -> GoodsReceipt:
     """Receive goods at purchase prices: stock and cost value grow. Raises DocumentNotDraft, PeriodClosed, DocumentEmpty."""
-    document = _post(GoodsReceipt, document_id, actor, build_receipt_movements)
-    goods_receipt_changed(document)  # apps above are told in the same transaction (purchase orders)
-    return document
+    return _post(GoodsReceipt, document_id, actor, build_receipt_movements)
 
 
 @transaction.atomic(durable=True)
 def goods_receipt_cancel(*, document_id: int, actor) -> GoodsReceipt:
     """Reverse a receipt. Raises NegativeStock when the goods are gone and the shop forbids negative stock."""
-    document = _cancel(GoodsReceipt, document_id, actor)
-    goods_receipt_changed(document)
-    return document
+    return _cancel(GoodsReceipt, document_id, actor)
 
 
 @transaction.atomic(durable=True)

@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, Sum
+from django.db.models import DecimalField, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,12 +114,17 @@ def order_receipt_create(*, order_id: int, actor, business_date: datetime.date |
     return receipt
 
 
-def received_by_product(order_id: int, *, receipt_statuses=(DocumentStatus.POSTED,)) -> dict[int, Decimal]:
-    """Quantities per product in the order's goods receipts of the given statuses."""
+def received_by_product(
+    order_id: int, *, receipt_statuses=(DocumentStatus.POSTED,), receipt_id: int | None = None, counts: bool = True
+) -> dict[int, Decimal]:
+    """Quantities per product in the order's goods receipts of the given statuses. `receipt_id` is a
+    receipt being posted (`counts`) or cancelled (not `counts`) right now, whatever its status says yet."""
+    condition = Q(document__status__in=receipt_statuses)
+    if receipt_id is not None:
+        condition = (condition | Q(document_id=receipt_id)) if counts else (condition & ~Q(document_id=receipt_id))
     rows = (
         GoodsReceiptLine.objects.filter(
-            document__status__in=receipt_statuses,
-            document_id__in=PurchaseOrderReceipt.objects.filter(order_id=order_id).values("receipt_id"),
+            condition, document_id__in=PurchaseOrderReceipt.objects.filter(order_id=order_id).values("receipt_id")
         )
         .values("product_id")
         .annotate(q=Coalesce(Sum("quantity"), ZERO, output_field=QTY_OUTPUT))
@@ -136,11 +141,12 @@ def order_status_for(lines: list[tuple[Decimal, Decimal]]) -> str:
     return OrderStatus.PARTLY_RECEIVED
 
 
-def orders_refresh(order_ids) -> None:
+def orders_refresh(order_ids, *, receipt_id: int | None = None, counts: bool = True) -> None:
     """Received quantities and status of the orders from their posted goods receipts (in the caller's
-    transaction, the orders locked in id order). A closed order keeps its status; its lines still update."""
+    transaction, the orders locked in id order). A closed order keeps its status; its lines still update.
+    `receipt_id`/`counts`: a receipt being posted or cancelled in this transaction (see received_by_product)."""
     for order in PurchaseOrder.objects.select_for_update(of=("self",)).filter(pk__in=list(order_ids)).order_by("pk"):
-        received = received_by_product(order.pk)
+        received = received_by_product(order.pk, receipt_id=receipt_id, counts=counts)
         lines = list(order.lines.order_by("pk"))
         changed = [line for line in lines if line.received_quantity != received.get(line.product_id, ZERO)]
         for line in changed:
@@ -154,11 +160,20 @@ def orders_refresh(order_ids) -> None:
                 order.save(update_fields=["status", "received_at"])
 
 
-def on_goods_receipt_changed(receipt: GoodsReceipt) -> None:
-    """Inventory's hook: a receipt made from an order was posted or cancelled."""
-    order_ids = list(PurchaseOrderReceipt.objects.filter(receipt_id=receipt.pk).values_list("order_id", flat=True))
-    if order_ids:
-        orders_refresh(order_ids)
+def _receipt_orders(receipt: GoodsReceipt) -> list[int]:
+    return list(PurchaseOrderReceipt.objects.filter(receipt_id=receipt.pk).values_list("order_id", flat=True))
+
+
+def goods_receipt_posted_for_orders(document: GoodsReceipt, lines, posting) -> None:
+    """Inventory's document hook (in the posting's transaction): a receipt made from an order arrived."""
+    if order_ids := _receipt_orders(document):
+        orders_refresh(order_ids, receipt_id=document.pk, counts=True)
+
+
+def goods_receipt_cancelled_for_orders(document: GoodsReceipt, posting) -> None:
+    """Inventory's document hook: a receipt made from an order was cancelled; the order misses it again."""
+    if order_ids := _receipt_orders(document):
+        orders_refresh(order_ids, receipt_id=document.pk, counts=False)
 
 
 # --- comparing an order with what arrived -------------------------------------------------------
@@ -222,7 +237,8 @@ def compare_state_label(state: str) -> str:
 __all__ = [
     "OrderBelowMinimum",
     "OrderStatusError",
-    "on_goods_receipt_changed",
+    "goods_receipt_cancelled_for_orders",
+    "goods_receipt_posted_for_orders",
     "order_compare",
     "order_receipt_create",
     "order_status_for",
