@@ -15,7 +15,7 @@ CASHIER = "Cashier"
 ROLE_NAMES = (OWNER, ACCOUNTANT, SHOP_MANAGER, CASHIER)
 
 ALL = ("add", "change", "delete", "view")
-OUR_APPS = ("inventory", "cash", "loyalty", "sales", "reports")
+OUR_APPS = ("inventory", "cash", "loyalty", "purchasing", "sales", "reports")
 
 # Documents a shop manager works on for their own shops (scoped in the admin).
 STOCK_DOCUMENT_MODELS = [
@@ -42,6 +42,10 @@ CASH_VIEW_MODELS = [
     "cashdeskoverlimit",
 ]
 
+# Purchase orders a shop manager works on for their own shops; what they see of reordering besides.
+ORDER_MODELS = ["purchaseorder", "purchaseorderline"]
+REORDER_VIEW_MODELS = ["reorderpolicy", "reorderproposal", "reorderrun", "supplierproduct", "supplysource"]
+
 # Personal API tokens: everyone issues and revokes their own (the admin shows each person only
 # theirs); the owner, by `manage_all_apitokens`, those of every user.
 OWN_API_TOKENS = ("accounts", "apitoken", ("view", "add", "change"))
@@ -60,6 +64,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "periodlock", ALL),
         *[("cash", model, ALL) for model in [*CASH_DOCUMENT_MODELS, "cashlocation", "expensecategory"]],
         ("reports", "*", ALL),
+        *[("purchasing", model, ALL) for model in ORDER_MODELS],
         ("django_celery_results", "*", ("view",)),
         OWN_API_TOKENS,
     ],
@@ -81,6 +86,8 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("reports", "reportfile", ("view",)),
         *[("cash", model, ALL) for model in CASH_DOCUMENT_MODELS],
         *[("cash", model, ("view",)) for model in CASH_VIEW_MODELS],
+        *[("purchasing", model, ALL) for model in ORDER_MODELS],
+        *[("purchasing", model, ("view",)) for model in REORDER_VIEW_MODELS],
         ("sales", "till", ("view",)),
         ("sales", "shift", ("view",)),
         ("sales", "receipt", ("view",)),

@@ -246,5 +246,126 @@ __all__ = [
     "orders_refresh",
     "purchase_order_close",
     "purchase_order_send",
+    "purchases_by_supplier",
+    "order_fulfilment",
     "received_by_product",
 ]
+
+
+# --- report selectors ---------------------------------------------------------------------------
+
+MONEY_OUTPUT = DecimalField(max_digits=18, decimal_places=2)
+CENT = Decimal("0.01")
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def purchases_by_supplier(*, date_from: datetime.date, date_to: datetime.date, shop_ids=None) -> list[dict]:
+    """Per supplier and shop in a period: goods receipts posted and their amount, orders sent and their amount."""
+    from django.db.models import Count, ExpressionWrapper, F
+
+    receipts = GoodsReceiptLine.objects.filter(
+        document__status=DocumentStatus.POSTED, document__business_date__range=(date_from, date_to)
+    )
+    orders = PurchaseOrderLine.objects.filter(
+        order__business_date__range=(date_from, date_to), order__sent_at__isnull=False
+    )
+    if shop_ids is not None:
+        receipts = receipts.filter(document__shop_id__in=shop_ids)
+        orders = orders.filter(order__shop_id__in=shop_ids)
+    line_amount = ExpressionWrapper(F("quantity") * F("price_amount"), output_field=MONEY_OUTPUT)
+    result: dict[tuple[int, int], dict] = {}
+
+    def row(supplier_id, supplier, shop_id, shop_code, shop_name):
+        return result.setdefault(
+            (supplier_id, shop_id),
+            {
+                "supplier": supplier,
+                "shop": f"{shop_code} {shop_name}",
+                "receipts": 0,
+                "received_amount": Decimal("0.00"),
+                "orders": 0,
+                "ordered_amount": Decimal("0.00"),
+            },
+        )
+
+    for r in receipts.values(
+        "document__supplier_id", "document__supplier__name", "document__shop_id", "document__shop__code"
+    ).annotate(
+        name=F("document__shop__name"),
+        n=Count("document_id", distinct=True),
+        amount=Sum(line_amount, output_field=MONEY_OUTPUT),
+    ):
+        target = row(
+            r["document__supplier_id"],
+            r["document__supplier__name"],
+            r["document__shop_id"],
+            r["document__shop__code"],
+            r["name"],
+        )
+        target["receipts"], target["received_amount"] = r["n"], _money(r["amount"])
+    for r in orders.values(
+        "order__supplier_id", "order__supplier__name", "order__shop_id", "order__shop__code"
+    ).annotate(
+        name=F("order__shop__name"),
+        n=Count("order_id", distinct=True),
+        amount=Sum(line_amount, output_field=MONEY_OUTPUT),
+    ):
+        target = row(
+            r["order__supplier_id"], r["order__supplier__name"], r["order__shop_id"], r["order__shop__code"], r["name"]
+        )
+        target["orders"], target["ordered_amount"] = r["n"], _money(r["amount"])
+    return sorted(result.values(), key=lambda r: (r["supplier"], r["shop"]))
+
+
+def order_fulfilment(*, date_from: datetime.date, date_to: datetime.date, shop_ids=None) -> list[dict]:
+    """Sent orders of a period: ordered and received amounts, the share received, the last receipt's date
+    against the expected date (was the lead time kept)."""
+    from django.db.models import ExpressionWrapper, F, Max, OuterRef, Subquery
+
+    last_receipt = (
+        PurchaseOrderReceipt.objects.filter(order_id=OuterRef("pk"), receipt__status=DocumentStatus.POSTED)
+        .values("order_id")
+        .annotate(last=Max("receipt__business_date"))
+        .values("last")[:1]
+    )
+    orders = (
+        PurchaseOrder.objects.filter(business_date__range=(date_from, date_to), sent_at__isnull=False)
+        .select_related("supplier", "shop")
+        .annotate(
+            ordered=Sum(
+                ExpressionWrapper(F("lines__quantity") * F("lines__price_amount"), output_field=MONEY_OUTPUT),
+                output_field=MONEY_OUTPUT,
+            ),
+            received=Sum(
+                ExpressionWrapper(F("lines__received_quantity") * F("lines__price_amount"), output_field=MONEY_OUTPUT),
+                output_field=MONEY_OUTPUT,
+            ),
+            last_receipt_date=Subquery(last_receipt),
+        )
+        .order_by("supplier__name", "business_date", "pk")
+    )
+    if shop_ids is not None:
+        orders = orders.filter(shop_id__in=shop_ids)
+    rows = []
+    for order in orders:
+        ordered, received = _money(order.ordered), _money(order.received)
+        last = order.last_receipt_date
+        if isinstance(last, str):  # SQLite hands a subquery's date back as text
+            last = datetime.date.fromisoformat(last)
+        complete = order.status == OrderStatus.RECEIVED or (ordered and received >= ordered)
+        on_time = bool(complete and last and order.expected_date and last <= order.expected_date)
+        rows.append(
+            {
+                "order": order,
+                "ordered": ordered,
+                "received": received,
+                "share": (received * 100 / ordered).quantize(Decimal("0.1")) if ordered else Decimal("0.0"),
+                "last_receipt_date": last,
+                "days_late": (last - order.expected_date).days if last and order.expected_date else None,
+                "on_time": on_time,
+            }
+        )
+    return rows
