@@ -6,7 +6,9 @@ What a pair needs (one INSERT ... SELECT over all pairs; never a Python loop ove
   A day that began with zero (or negative) stock and sold nothing is not a day of zero demand:
   it is left out. Opening stock of each day is rebuilt from the ledger backwards from the
   balance row: the window functions walk only the days that had movements, the days between
-  them hold the level the movement left.
+  them hold the level the movement left. Only pairs that can have been empty at all take that
+  walk: a pair whose stock at the window's end, less everything that came in during it, is
+  still above zero was in stock every day (most pairs: one grouped pass decides them).
 - demand-driven: stock to reach = sales per day x (days until the supplier's next order day +
   the order cycle to the order day after it + lead time + safety days); min/max: when stock +
   on order + in transit is at or below the minimum, up to the maximum.
@@ -39,9 +41,8 @@ from inventory.models import (
     Supplier,
     Transfer,
     TransferLine,
-    document_number_next,
 )
-from inventory.services.drafts import transfer_drafts_create
+from inventory.services.drafts import document_numbers_reserve, transfer_drafts_create
 
 from ..models import (
     OrderStatus,
@@ -159,30 +160,55 @@ pairs AS (
     WHERE sh.is_active = {true} AND sh.format <> %(transit)s AND p.is_active = {true}
         AND COALESCE(pol.is_active, {true}) = {true} AND COALESCE(d.is_active, {true}) = {true}
 ),
+pn AS (
+    SELECT p.id AS product_id, COALESCE(d.history_days, {default_history}) AS n
+    FROM {product} p
+    LEFT JOIN gd ON gd.group_id = p.group_id
+    LEFT JOIN {gdefault} d ON d.id = gd.default_id
+),
+pstat AS (
+    SELECT e.shop_id, e.product_id,
+        SUM(CASE WHEN {offset} <= 0 THEN e.quantity ELSE 0 END) AS later,
+        SUM(CASE WHEN {offset} >= 1 AND {offset} <= COALESCE(pol.history_days, pn.n) AND e.quantity > 0
+                 THEN e.quantity ELSE 0 END) AS inflow,
+        SUM(CASE WHEN {offset} >= 1 AND {offset} <= COALESCE(pol.history_days, pn.n)
+                  AND e.kind IN (%(sale)s, %(sale_return)s) THEN -e.quantity ELSE 0 END) AS sold
+    FROM {entry} e
+    JOIN pn ON pn.product_id = e.product_id
+    LEFT JOIN {policy} pol ON pol.shop_id = e.shop_id AND pol.product_id = e.product_id
+        AND pol.history_days IS NOT NULL
+    WHERE e.business_date >= %(start)s
+    GROUP BY e.shop_id, e.product_id
+),
+levels AS (
+    SELECT pr.shop_id, pr.product_id, pr.n, COALESCE(b.quantity, 0) - COALESCE(ps.later, 0) AS level,
+        COALESCE(ps.inflow, 0) AS inflow
+    FROM pairs pr
+    LEFT JOIN {balance} b ON b.shop_id = pr.shop_id AND b.product_id = pr.product_id
+    LEFT JOIN pstat ps ON ps.shop_id = pr.shop_id AND ps.product_id = pr.product_id
+),
+risky AS (
+    SELECT shop_id, product_id, n, level FROM levels WHERE level - inflow <= 0
+),
 mv AS (
     SELECT e.shop_id, e.product_id, {offset} AS off, SUM(e.quantity) AS net,
-        SUM(CASE WHEN e.kind IN (%(sale)s, %(sale_return)s) THEN -e.quantity ELSE 0 END) AS sold
+        SUM(CASE WHEN e.kind IN (%(sale)s, %(sale_return)s) THEN -e.quantity ELSE 0 END) AS sold,
+        MAX(r.n) AS n, MAX(r.level) AS level
     FROM {entry} e
-    WHERE e.business_date >= %(start)s
+    JOIN risky r ON r.shop_id = e.shop_id AND r.product_id = e.product_id
+    WHERE e.business_date >= %(start)s AND e.business_date < %(day)s
     GROUP BY e.shop_id, e.product_id, e.business_date
 ),
-later AS (
-    SELECT shop_id, product_id, SUM(net) AS q FROM mv WHERE off <= 0 GROUP BY shop_id, product_id
-),
 win AS (
-    SELECT mv.shop_id, mv.product_id, mv.off, mv.net, mv.sold, pr.n,
-        COALESCE(b.quantity, 0) - COALESCE(l.q, 0) AS level,
-        SUM(mv.net) OVER w AS cum,
-        LAG(mv.off, 1, 0) OVER w AS prev_off
+    SELECT shop_id, product_id, off, net, sold, n, level,
+        SUM(net) OVER w AS cum,
+        LAG(off, 1, 0) OVER w AS prev_off
     FROM mv
-    JOIN pairs pr ON pr.shop_id = mv.shop_id AND pr.product_id = mv.product_id
-    LEFT JOIN {balance} b ON b.shop_id = mv.shop_id AND b.product_id = mv.product_id
-    LEFT JOIN later l ON l.shop_id = mv.shop_id AND l.product_id = mv.product_id
-    WHERE mv.off >= 1 AND mv.off <= pr.n
-    WINDOW w AS (PARTITION BY mv.shop_id, mv.product_id ORDER BY mv.off)
+    WHERE off <= n
+    WINDOW w AS (PARTITION BY shop_id, product_id ORDER BY off)
 ),
 agg AS (
-    SELECT shop_id, product_id, SUM(sold) AS sold,
+    SELECT shop_id, product_id,
         SUM(CASE WHEN level - (cum - net) <= 0 THEN off - prev_off - 1 ELSE 0 END
             + CASE WHEN level - cum <= 0 AND sold <= 0 THEN 1 ELSE 0 END)
         + CASE WHEN MAX(level) - SUM(net) <= 0 THEN MAX(n) - MAX(off) ELSE 0 END AS out_days
@@ -210,9 +236,9 @@ base AS (
     SELECT pr.shop_id, pr.product_id, pr.supplier_id, pr.warehouse_id, pr.n, pr.minq, pr.maxq,
         CASE WHEN pr.method = 'minmax' AND pr.minq IS NOT NULL AND pr.maxq IS NOT NULL
              THEN 'minmax' ELSE 'demand' END AS method,
-        COALESCE(a.sold, 0) AS sold,
-        CASE WHEN a.shop_id IS NOT NULL THEN pr.n - a.out_days
-             WHEN COALESCE(b.quantity, 0) - COALESCE(l.q, 0) > 0 THEN pr.n ELSE 0 END AS in_stock,
+        COALESCE(ps.sold, 0) AS sold,
+        CASE WHEN lv.level - lv.inflow > 0 THEN pr.n
+             WHEN a.shop_id IS NOT NULL THEN pr.n - a.out_days ELSE 0 END AS in_stock,
         COALESCE(b.quantity, 0) AS stock,
         COALESCE(oo.q, 0) AS on_order,
         COALESCE(tr.q, 0) AS in_transit,
@@ -225,9 +251,10 @@ base AS (
         COALESCE(pr.pack_override, sp.pack_size, CASE WHEN pr.is_weighted = {true} THEN 0.001 ELSE 1 END) AS pack,
         COALESCE(NULLIF(sp.price_amount, 0), b.last_unit_cost, 0) AS price
     FROM pairs pr
+    JOIN levels lv ON lv.shop_id = pr.shop_id AND lv.product_id = pr.product_id
+    LEFT JOIN pstat ps ON ps.shop_id = pr.shop_id AND ps.product_id = pr.product_id
     LEFT JOIN agg a ON a.shop_id = pr.shop_id AND a.product_id = pr.product_id
     LEFT JOIN {balance} b ON b.shop_id = pr.shop_id AND b.product_id = pr.product_id
-    LEFT JOIN later l ON l.shop_id = pr.shop_id AND l.product_id = pr.product_id
     LEFT JOIN onorder oo ON oo.shop_id = pr.shop_id AND oo.product_id = pr.product_id
     LEFT JOIN transit tr ON tr.shop_id = pr.shop_id AND tr.product_id = pr.product_id
     LEFT JOIN {supplier} s ON s.id = pr.supplier_id
@@ -336,10 +363,15 @@ def _orders_create(run: ReorderRun, actor) -> int:
         .annotate(order_date=Max("order_date"))
         .order_by("shop__code", "supplier_id")
     )
+    groups = list(groups)
+    numbers: dict[str, list[str]] = {}
+    for code in sorted({g["shop__code"] for g in groups}):  # one counter upsert per shop, in a fixed order
+        count = sum(1 for g in groups if g["shop__code"] == code)
+        numbers[code] = document_numbers_reserve(prefix=PurchaseOrder.NUMBER_PREFIX, scope=code, count=count)[::-1]
     now = timezone.now()
     orders = [
         PurchaseOrder(
-            number=document_number_next(prefix=PurchaseOrder.NUMBER_PREFIX, scope=g["shop__code"]),
+            number=numbers[g["shop__code"]].pop(),
             shop_id=g["shop_id"],
             supplier_id=g["supplier_id"],
             status=OrderStatus.DRAFT,
@@ -396,7 +428,12 @@ def reorder_run_execute(*, run_id: int) -> ReorderRun:
     try:
         with transaction.atomic():
             actor = run.created_by
-            PurchaseOrder.objects.filter(status=OrderStatus.DRAFT, run__isnull=False).exclude(run=run).delete()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # the run's sorts and hashes in memory, this transaction only
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
+            stale = PurchaseOrder.objects.filter(status=OrderStatus.DRAFT, run__isnull=False).exclude(run=run)
+            PurchaseOrderLine.objects.filter(order__in=stale).delete()
+            stale.delete()
             run.proposals = proposals_compute(run=run)
             run.orders = _orders_create(run, actor)
             run.transfers = _transfers_create(run, actor)
