@@ -54,6 +54,7 @@ _packages:
 seed: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_purchasing
 
 run: .env
 	$(PY) manage.py runserver 127.0.0.1:8000

@@ -17,7 +17,6 @@ from inventory.demo import seed_inventory, seed_stock
 from inventory.models import Shop
 from inventory.roles import ACCOUNTANT, OWNER, SHOP_MANAGER
 from inventory.services import recost_deferred
-from purchasing.demo import seed_orders
 from sales.demo import DemoSales
 
 DEMO_USERS = [
@@ -103,12 +102,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Cash: {cash['encashments']} encashments, {cash['bank_credits']} bank credits, "
                 f"{cash['expenses']} expenses posted ({time.monotonic() - started:.1f} s)."
-            )
-            started = time.monotonic()
-            orders = seed_orders(actor=users["admin"])
-            self.stdout.write(
-                f"Purchasing: {orders['supplier_products']} suppliers' products, {orders['policies']} policies, "
-                f"a reorder run; orders by status {orders['orders']} ({time.monotonic() - started:.1f} s)."
             )
 
     def _users(self):
