@@ -61,6 +61,8 @@ from ..models import (
 DEFAULT_HISTORY_DAYS = 28
 DEFAULT_SAFETY_DAYS = 2
 TRANSFER_LEAD_DAYS = 1  # a central warehouse delivers the next day, every day
+PROPOSALS_KEEP_DAYS = 14  # older proposals go, except those that explain an order's line
+RUN_LOCK_KEY = 7_413_001  # PostgreSQL advisory lock: one run at a time (the nightly task and the button)
 
 __all__ = [
     "DEFAULT_HISTORY_DAYS",
@@ -407,6 +409,19 @@ def _transfers_create(run: ReorderRun, actor) -> int:
     return len(lines)
 
 
+def _old_proposals_delete(run: ReorderRun) -> None:
+    """Proposals of runs older than PROPOSALS_KEEP_DAYS, unless an order line still points at them
+    (one statement: a night makes hundreds of thousands)."""
+    tables = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {tables['proposal']} WHERE run_id IN "
+            f"(SELECT id FROM {ReorderRun._meta.db_table} WHERE run_date < %s) "
+            f"AND NOT EXISTS (SELECT 1 FROM {tables['pol']} l WHERE l.proposal_id = {tables['proposal']}.id)",
+            [run.run_date - datetime.timedelta(days=PROPOSALS_KEEP_DAYS)],
+        )
+
+
 def reorder_run_create(*, actor=None, run_date: datetime.date | None = None) -> ReorderRun:
     """A queued run (the admin's button; the job executes it)."""
     return ReorderRun.objects.create(run_date=run_date or timezone.localdate(), created_by=actor)
@@ -429,8 +444,10 @@ def reorder_run_execute(*, run_id: int) -> ReorderRun:
         with transaction.atomic():
             actor = run.created_by
             if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:  # the run's sorts and hashes in memory, this transaction only
-                    cursor.execute("SET LOCAL work_mem = '256MB'")
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK_KEY])  # runs never overlap
+                    cursor.execute("SET LOCAL work_mem = '256MB'")  # the run's sorts and hashes in memory
+            _old_proposals_delete(run)
             stale = PurchaseOrder.objects.filter(status=OrderStatus.DRAFT, run__isnull=False).exclude(run=run)
             PurchaseOrderLine.objects.filter(order__in=stale).delete()
             stale.delete()

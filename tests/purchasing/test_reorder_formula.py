@@ -288,3 +288,20 @@ def test_random_histories_match_a_day_by_day_simulation(shop, supplier, seed):
             assert p is None, (item.sku, in_stock, sold, stock)
             continue
         assert (p.in_stock_days, p.sold_quantity, p.stock_quantity, p.quantity) == (in_stock, sold, stock, quantity)
+
+
+def test_old_proposals_go_unless_they_explain_an_order_line(shop, supplier, product, owner):
+    from purchasing.services.orders import purchase_order_send
+
+    bread = ProductFactory(sku="BREAD")
+    other = SupplierFactory(name="Bakery", min_order_amount=D("1000000"))
+    SupplierProduct.objects.create(supplier=supplier, product=product, price_amount=D("1.00"))
+    SupplierProduct.objects.create(supplier=other, product=bread, price_amount=D("1.00"))
+    for item in (product, bread):
+        ReorderPolicy.objects.create(shop=shop, product=item, method="minmax", min_quantity=1, max_quantity=5)
+    first = reorder_run(run_date=RUN_DAY - datetime.timedelta(days=20))
+    purchase_order_send(order_id=PurchaseOrder.objects.get(run=first).pk, actor=owner)
+    kept = ReorderProposal.objects.get(run=first, product=product)  # explains a sent order's line
+    assert ReorderProposal.objects.filter(run=first, product=bread, outcome="below_min").exists()
+    reorder_run()
+    assert list(ReorderProposal.objects.filter(run=first)) == [kept]
