@@ -190,7 +190,7 @@ levels AS (
     LEFT JOIN pstat ps ON ps.shop_id = pr.shop_id AND ps.product_id = pr.product_id
 ),
 risky AS (
-    SELECT shop_id, product_id, n, level FROM levels WHERE level - inflow <= 0
+    SELECT shop_id, product_id, n, level FROM levels WHERE ROUND(level - inflow, 6) <= 0
 ),
 mv AS (
     SELECT e.shop_id, e.product_id, {offset} AS off, SUM(e.quantity) AS net,
@@ -211,9 +211,9 @@ win AS (
 ),
 agg AS (
     SELECT shop_id, product_id,
-        SUM(CASE WHEN level - (cum - net) <= 0 THEN off - prev_off - 1 ELSE 0 END
-            + CASE WHEN level - cum <= 0 AND sold <= 0 THEN 1 ELSE 0 END)
-        + CASE WHEN MAX(level) - SUM(net) <= 0 THEN MAX(n) - MAX(off) ELSE 0 END AS out_days
+        SUM(CASE WHEN ROUND(level - (cum - net), 6) <= 0 THEN off - prev_off - 1 ELSE 0 END
+            + CASE WHEN ROUND(level - cum, 6) <= 0 AND sold <= 0 THEN 1 ELSE 0 END)
+        + CASE WHEN ROUND(MAX(level) - SUM(net), 6) <= 0 THEN MAX(n) - MAX(off) ELSE 0 END AS out_days
     FROM win GROUP BY shop_id, product_id
 ),
 onorder AS (
@@ -239,7 +239,7 @@ base AS (
         CASE WHEN pr.method = 'minmax' AND pr.minq IS NOT NULL AND pr.maxq IS NOT NULL
              THEN 'minmax' ELSE 'demand' END AS method,
         COALESCE(ps.sold, 0) AS sold,
-        CASE WHEN lv.level - lv.inflow > 0 THEN pr.n
+        CASE WHEN ROUND(lv.level - lv.inflow, 6) > 0 THEN pr.n
              WHEN a.shop_id IS NOT NULL THEN pr.n - a.out_days ELSE 0 END AS in_stock,
         COALESCE(b.quantity, 0) AS stock,
         COALESCE(oo.q, 0) AS on_order,
@@ -272,7 +272,7 @@ needs AS (
     SELECT rated.*,
         CASE WHEN method = 'minmax' THEN maxq ELSE rate * cover END AS target,
         CASE WHEN method = 'minmax'
-             THEN CASE WHEN stock + on_order + in_transit <= minq THEN maxq - (stock + on_order + in_transit) ELSE 0 END
+             THEN CASE WHEN ROUND(stock + on_order + in_transit - minq, 6) <= 0 THEN maxq - (stock + on_order + in_transit) ELSE 0 END
              ELSE rate * cover - (stock + on_order + in_transit) END AS need
     FROM rated
 ),
