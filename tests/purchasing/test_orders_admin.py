@@ -28,7 +28,11 @@ from purchasing.services.reorder import reorder_run
 from reports.jobs import _render
 from tests.factories import ProductFactory, ShopFactory, UserFactory
 
-from .conftest import RUN_DAY
+from . import orders_world
+from .orders_world import RUN_DAY
+
+# The orders world's fixtures (a module, not a conftest: the settlements tests have their own).
+product, shop, supplier = orders_world.product, orders_world.shop, orders_world.supplier
 
 D = Decimal
 

@@ -4,6 +4,11 @@ from purchasing.demo import seed_orders
 from purchasing.models import OrderStatus, PurchaseOrder, ReorderRun
 from tests.factories import ProductFactory, SupplierFactory
 
+from . import orders_world
+
+# The orders world's fixtures (a module, not a conftest: the settlements tests have their own).
+shop = orders_world.shop
+
 
 def test_the_demo_has_orders_in_every_state(shop, owner):
     for i in range(5):

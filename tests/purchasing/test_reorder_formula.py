@@ -19,7 +19,11 @@ from purchasing.models import (
 from purchasing.services.reorder import order_cycle, reorder_run
 from tests.factories import ProductFactory, SupplierFactory
 
-from .conftest import RUN_DAY, receive, sell
+from . import orders_world
+from .orders_world import RUN_DAY, receive, sell
+
+# The orders world's fixtures (a module, not a conftest: the settlements tests have their own).
+product, shop, supplier = orders_world.product, orders_world.shop, orders_world.supplier
 
 D = Decimal
 

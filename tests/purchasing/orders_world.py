@@ -1,3 +1,5 @@
+"""The orders tests' world (imported by each test module, not a conftest: the settlements tests have their own)."""
+
 import datetime
 import itertools
 from decimal import Decimal
