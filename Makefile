@@ -54,6 +54,7 @@ _packages:
 seed: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_purchasing
 	$(PY) manage.py seed_payables
 
 run: .env

@@ -56,6 +56,9 @@ LOYALTY_CUSTOMER_VIEW_MODELS = [
 # shop's cash desk and sees the shop's payables.
 PAYABLES_DOCUMENT_MODELS = ["supplierpayment", "supplierinvoice", "payablesopening", "payablesopeningline"]
 PAYABLES_VIEW_MODELS = ["payable", "payableallocation", "payablebalance", "payableledgerentry"]
+# Purchase orders a shop manager works on for their own shops; what they see of reordering besides.
+ORDER_MODELS = ["purchaseorder", "purchaseorderline"]
+REORDER_VIEW_MODELS = ["reorderpolicy", "reorderproposal", "reorderrun", "supplierproduct", "supplysource"]
 
 # Personal API tokens: everyone issues and revokes their own (the admin shows each person only
 # theirs); the owner, by `manage_all_apitokens`, those of every user.
@@ -77,6 +80,7 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         *[("cash", model, ALL) for model in ["bankstatement", "bankstatementline", "bankcolumnmap"]],
         *[("purchasing", model, ALL) for model in PAYABLES_DOCUMENT_MODELS],
         ("reports", "*", ALL),
+        *[("purchasing", model, ALL) for model in ORDER_MODELS],
         ("django_celery_results", "*", ("view",)),
         OWN_API_TOKENS,
     ],
@@ -100,6 +104,8 @@ RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         *[("cash", model, ("view",)) for model in CASH_VIEW_MODELS],
         ("purchasing", "supplierpayment", ALL),
         *[("purchasing", model, ("view",)) for model in ["supplierinvoice", *PAYABLES_VIEW_MODELS]],
+        *[("purchasing", model, ALL) for model in ORDER_MODELS],
+        *[("purchasing", model, ("view",)) for model in REORDER_VIEW_MODELS],
         ("sales", "till", ("view",)),
         ("sales", "shift", ("view",)),
         ("sales", "receipt", ("view",)),

@@ -15,6 +15,7 @@ class PurchasingConfig(AppConfig):
 
     def ready(self) -> None:
         self._settlements_ready()
+        self._orders_ready()
 
     def _settlements_ready(self) -> None:
         """The payables ledger on the kernel; goods receipts and supplier returns become payables as they post."""
@@ -38,3 +39,17 @@ class PurchasingConfig(AppConfig):
         )
 
         from . import admin_reports  # noqa: F401  (registers the settlement reports with the report engine)
+
+    def _orders_ready(self) -> None:
+        """Purchase orders follow the goods receipts made from them; their admin, reports and nightly run."""
+        from inventory.choices import DocumentType
+        from inventory.document_hooks import document_hook_register
+
+        from . import admin_orders, admin_reports_orders, tasks_reorder  # noqa: F401  (register with admin, engine, Celery)
+        from .services.orders import goods_receipt_cancelled_for_orders, goods_receipt_posted_for_orders
+
+        document_hook_register(
+            DocumentType.GOODS_RECEIPT,
+            on_post=goods_receipt_posted_for_orders,
+            on_cancel=goods_receipt_cancelled_for_orders,
+        )

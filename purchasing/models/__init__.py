@@ -1,5 +1,21 @@
 """Purchasing: settlements with suppliers (settlements.py) and purchase orders with auto-reordering (orders.py)."""
 
+from .orders import (
+    OPEN_STATUSES,
+    OrderStatus,
+    ProposalOutcome,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    ReorderGroupDefault,
+    ReorderMethod,
+    ReorderPolicy,
+    ReorderProposal,
+    ReorderRun,
+    RunStatus,
+    SupplierProduct,
+    SupplySource,
+)
 from .settlements import (
     Payable,
     PayableAllocation,
@@ -15,6 +31,8 @@ from .settlements import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
+    "OrderStatus",
     "Payable",
     "PayableAllocation",
     "PayableBalance",
@@ -24,6 +42,18 @@ __all__ = [
     "PayablesOpening",
     "PayablesOpeningLine",
     "PaymentMethod",
+    "ProposalOutcome",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderReceipt",
+    "ReorderGroupDefault",
+    "ReorderMethod",
+    "ReorderPolicy",
+    "ReorderProposal",
+    "ReorderRun",
+    "RunStatus",
     "SupplierInvoice",
     "SupplierPayment",
+    "SupplierProduct",
+    "SupplySource",
 ]
