@@ -32,8 +32,8 @@ class Tier(models.Model):
     threshold_amount = models.DecimalField(
         _("purchases to qualify"), default=0, validators=[MinValueValidator(0)], **MONEY
     )
-    accrual_percent = models.DecimalField(_("points earned, % of the amount"), default=0, **PERCENT)
-    max_redeem_percent = models.DecimalField(_("payable with points, max % of a receipt"), default=0, **PERCENT)
+    accrual_percent = models.DecimalField(_("points earned, percent of the amount"), default=0, **PERCENT)
+    max_redeem_percent = models.DecimalField(_("payable with points, max percent of a receipt"), default=0, **PERCENT)
 
     class Meta:
         verbose_name = _("tier")
