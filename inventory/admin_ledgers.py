@@ -11,7 +11,8 @@ not a list of choices: a key may have half a million values (loyalty accounts).
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from .admin_mixins import BaseAdmin, ReadOnlyAdminMixin
+from .admin_export import ExcelExportMixin
+from .admin_mixins import BaseAdmin, ControlCharactersAdminMixin, ReadOnlyAdminMixin
 from .ledgers import Ledger, ledgers_listen
 
 
@@ -106,7 +107,10 @@ def ledger_admin_register(ledger: Ledger, site=admin.site) -> list[type]:
     for model, base in ((ledger.entry_model, LedgerEntryAdmin), (ledger.balance_model, LedgerBalanceAdmin)):
         if site.is_registered(model):
             continue
-        admin_class = type(f"{model.__name__}Admin", (base,), {"ledger": ledger, "__module__": __name__})
+        # Registered whenever the ledger is (some apps register theirs in ready(), after the site-wide
+        # wrappers ran): the pages carry the Excel export and the input guard themselves.
+        bases = (*(m for m in (ExcelExportMixin, ControlCharactersAdminMixin) if not issubclass(base, m)), base)
+        admin_class = type(f"{model.__name__}Admin", bases, {"ledger": ledger, "__module__": __name__})
         site.register(model, admin_class)
         registered.append(model)
     return registered

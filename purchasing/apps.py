@@ -45,7 +45,7 @@ class PurchasingConfig(AppConfig):
         from inventory.choices import DocumentType
         from inventory.document_hooks import document_hook_register
 
-        from . import admin_orders, admin_reports_orders, tasks_reorder  # noqa: F401  (register with admin, engine, Celery)
+        from . import admin_reports_orders, tasks_reorder  # noqa: F401  (register with the report engine, Celery)
         from .services.orders import goods_receipt_cancelled_for_orders, goods_receipt_posted_for_orders
 
         document_hook_register(

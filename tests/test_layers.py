@@ -262,3 +262,19 @@ def test_only_the_kernel_writes_ledger_rows_and_balances():
 def test_a_ledger_write_outside_the_kernel_is_caught(line):
     path = ROOT / "inventory/services/recost.py"
     assert _ledger_writes("inventory.services.recost", path.read_text() + "\n" + line + "\n", _ledger_models())
+
+
+def test_every_admin_page_has_the_excel_export_and_the_input_guard():
+    """Whenever an app registers its admin (autodiscovery, or a ledger's pages from ready()), the
+    site-wide promises hold: every list exports to Excel and every form refuses control characters."""
+    from django.contrib import admin
+
+    from inventory.admin_export import ExcelExportMixin
+    from inventory.admin_mixins import ControlCharactersAdminMixin
+
+    missing = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, ExcelExportMixin) or not isinstance(model_admin, ControlCharactersAdminMixin)
+    ]
+    assert missing == []
