@@ -18,7 +18,7 @@ from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,7 @@ from inventory.admin_mixins import BaseAdmin, DocumentAdminMixin, ReadOnlyAdminM
 from inventory.exceptions import DomainError
 from inventory.imports import ImportFileError
 from inventory.models import Shop, Supplier
-from inventory.money import round_money
+from inventory.money import format_money
 from inventory.scoping import shops_for_user, user_may_see_shops, user_sees_all_shops, visible_to
 from reports.jobs import report_job_start
 
@@ -363,17 +363,17 @@ class SupplierAdmin(inventory_admin.SupplierAdmin):
 
     @admin.display(description=gettext_lazy("we owe"), ordering="balance_amount")
     def balance_amount(self, obj):
-        value = getattr(obj, "balance_amount", None)
-        return None if value is None else round_money(value)
+        # Formatted here: the supplier's page shows read-only method fields as they come (0.00, None).
+        return format_money(getattr(obj, "balance_amount", None)) or self.get_empty_value_display()
 
     @admin.display(description=gettext_lazy("overdue"), ordering="overdue_amount")
     def overdue_amount(self, obj):
-        value = getattr(obj, "overdue_amount", None)
-        return None if value is None else round_money(value)
+        return format_money(getattr(obj, "overdue_amount", None)) or self.get_empty_value_display()
 
     @admin.display(description=gettext_lazy("next due"), ordering="next_due_date")
     def next_due_date(self, obj):
-        return getattr(obj, "next_due_date", None)
+        value = getattr(obj, "next_due_date", None)
+        return formats.date_format(value, "SHORT_DATE_FORMAT") if value else self.get_empty_value_display()
 
     @admin.display(description=gettext_lazy("statements"))
     def settlement_links(self, obj):

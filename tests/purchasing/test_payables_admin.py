@@ -61,6 +61,10 @@ def test_the_supplier_list_shows_balance_overdue_and_next_due_without_n_plus_1(
     )
     page = client.get(reverse("admin:inventory_supplier_change", args=[row.pk]))
     assert page.status_code == 200 and "400.00" in page.content.decode()
+    # In Russian the page shows money and dates as an accountant reads them, never 400.00 or None.
+    page = client.get(reverse("admin:inventory_supplier_change", args=[row.pk]), HTTP_ACCEPT_LANGUAGE="ru")
+    text = page.content.decode()
+    assert "400,00" in text and "200,00" in text and "05.12.2026" in text and ">None<" not in text
 
 
 def test_a_shop_manager_sees_only_their_shops_figures_and_rows(client, shop_manager, world, supplier, product):
