@@ -175,7 +175,7 @@ def seed_customers(*, count: int = 20000, seed: int = 42, progress=None) -> dict
             if progress:
                 progress(counts["customers"], count)
     counts["pool"] = max(count // 10, 100)
-    card_pool_generate(count=counts["pool"], batch="demo pool")
+    card_pool_generate(count=counts["pool"], batch="Демо-пул")
     # Tiers from the seeded purchases: the recalculation of this month (last month's purchases), per zone.
     for zone in tier_zones():
         with suppress(TierRunDone):
