@@ -133,9 +133,9 @@ class CashOrderAdmin(ShopScopedAdminMixin, DocumentAdminMixin, BaseAdmin):
         "amount",
         "counterparty",
         "status",
-        "shop",
     ]
-    # The other side of a move (desk, transit, bank) is on the order's page: the list fits 1366 px.
+    # The other side of a move (desk, transit, bank) and the shop (the location names it; a filter
+    # picks it) are on the order's page: the list fits 1366 px in Russian and Kazakh.
     list_display_links = ["number"]
     list_filter = ["status", "direction", "reason", "shop", "location__kind", "business_date"]
     list_select_related = ["shop", "location", "counter_location", "posted_by"]
